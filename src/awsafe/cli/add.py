@@ -1,0 +1,71 @@
+"""`awsafe add`: store the long-term keys of a profile; secrets only from a prompt or the environment."""
+
+from __future__ import annotations
+
+import argparse
+import re
+
+from awsafe.config.edit import append_profile_section
+from awsafe.credentials.stored import StoredKeys
+from awsafe.environment import Environment
+from awsafe.errors import ConfigError, ExitCode, UsageError
+from awsafe.model import Credentials, redact
+from awsafe.wiring import GlobalOptions, config_file_path, open_vault, read_config
+
+ACCESS_KEY_ID = re.compile(r"^[A-Z0-9]{16,128}$")
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("profile", help="profile name")
+    parser.add_argument("--env", action="store_true",
+                        help="take AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from the environment")
+    parser.add_argument("--add-config", dest="add_config", action="store_true", default=True,
+                        help="add [profile NAME] to the config file if missing (default)")
+    parser.add_argument("--no-add-config", dest="add_config", action="store_false",
+                        help="leave the config file alone")
+    parser.set_defaults(run=run)
+
+
+def _read_keys(args: argparse.Namespace, env: Environment) -> Credentials:
+    if args.env:
+        key_id = env.get("AWS_ACCESS_KEY_ID")
+        secret = env.get("AWS_SECRET_ACCESS_KEY")
+        if not key_id or not secret:
+            raise UsageError("--env needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY to be set")
+    else:
+        from awsafe.prompts.terminal import ask_secret, ask_text
+
+        key_id = ask_text("Enter Access Key ID: ", fallback=env.stdin).strip()
+        secret = ask_secret("Enter Secret Access Key: ", fallback=env.stdin).strip()
+    if not ACCESS_KEY_ID.match(key_id):
+        raise UsageError(f"{key_id[:4]}... is not an access key id (expected e.g. AKIA followed by 16 characters)")
+    if not secret:
+        raise UsageError("the secret access key is empty")
+    if env.get("AWS_SESSION_TOKEN") and args.env:
+        raise UsageError("AWS_SESSION_TOKEN is set: awsafe add stores long-term keys only")
+    return Credentials(access_key_id=key_id, secret_access_key=secret)
+
+
+def run(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: Environment) -> int:
+    if tail:
+        raise UsageError("add takes no command; secrets are never read from arguments")
+    profile = args.profile
+    config = read_config(env)
+    section = config.profiles.get(profile)
+    if section is not None and section.values.get("source_profile") not in (None, "", profile):
+        raise ConfigError(
+            f"{section.where('source_profile')}: profile {profile!r} gets its credentials from "
+            f"source_profile {section.values['source_profile']!r}; add keys to that profile instead"
+        )
+    credentials = _read_keys(args, env)
+    keys = StoredKeys(open_vault(options, env))
+    keys.set(profile, credentials)
+    env.stderr.write(
+        f"Added credentials {redact(credentials.access_key_id)} to profile {profile!r} "
+        f"in the {keys.backend} vault\n"
+    )
+    if args.add_config and section is None:
+        path = config_file_path(env)
+        append_profile_section(path, profile)
+        env.stderr.write(f"Added [profile {profile}] to {path}\n")
+    return ExitCode.OK

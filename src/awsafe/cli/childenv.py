@@ -1,0 +1,31 @@
+"""The environment of a program run by `exec` (reference §4); pure."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from awsafe.cli.render import credential_variables
+from awsafe.model import Credentials
+
+# Outer credentials and profile selectors would fight the ones we hand out.
+SCRUBBED = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_CREDENTIAL_FILE",
+    "AWS_CREDENTIAL_EXPIRATION",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_PROFILE",
+    "AWS_SDK_LOAD_CONFIG",
+)
+
+
+def render_child_environment(
+    outer: Mapping[str, str], profile: str, credentials: Credentials, region: str | None
+) -> dict[str, str]:
+    child = {k: v for k, v in outer.items() if k not in SCRUBBED}
+    child["AWS_VAULT"] = profile
+    # The region was resolved with AWS_REGION/AWS_DEFAULT_REGION already applied.
+    child.update(credential_variables(credentials, region))
+    return child

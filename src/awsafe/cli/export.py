@@ -1,0 +1,35 @@
+"""`awsafe export`: print temporary credentials (env, export-env, ini, or credential_process json)."""
+
+from __future__ import annotations
+
+import argparse
+
+from awsafe.cli.execute import profile_or_default, refuse_nesting
+from awsafe.cli.render import FORMATS, render
+from awsafe.environment import Environment
+from awsafe.errors import ExitCode, UsageError
+from awsafe.wiring import CredentialRequest, GlobalOptions, build_provider, resolve_profile_chain
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("profile", nargs="?", help="profile name (default: $AWS_PROFILE)")
+    parser.add_argument("--format", default="env", choices=FORMATS,
+                        help="env, export-env, ini, or json (the credential_process format)")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: Environment) -> int:
+    if tail:
+        raise UsageError("export takes no command; did you mean exec?")
+    refuse_nesting(env)
+    request = CredentialRequest(
+        profile=profile_or_default(args.profile, env),
+        region=args.region,
+        duration=args.duration,
+        no_session=args.no_session,
+    )
+    chain = resolve_profile_chain(env, request)
+    credentials = build_provider(options, env, chain, request).retrieve()
+    env.stdout.write(render(args.format, credentials, chain[0].region, request.profile))
+    env.stdout.flush()
+    return ExitCode.OK

@@ -1,0 +1,124 @@
+"""Argument parsing and the one error boundary: every AwsafeError becomes a short message and a code."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import traceback
+from collections.abc import Sequence
+
+from awsafe import __version__
+from awsafe.environment import Environment
+from awsafe.errors import AwsafeError, ExitCode, UsageError
+from awsafe.wiring import GlobalOptions
+
+log = logging.getLogger("awsafe")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises UsageError instead of printing and exiting."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message}", hint=f"see: {self.prog} --help")
+
+
+def _global_flags(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    default = None if top else argparse.SUPPRESS
+    parser.add_argument("--debug", action="store_true", default=False if top else argparse.SUPPRESS,
+                        help="show debug messages and tracebacks")
+    parser.add_argument("--backend", default=default, metavar="NAME",
+                        help="vault backend: secret-service, keychain, wincred, kwallet, file "
+                             "(env AWSAFE_BACKEND / AWS_VAULT_BACKEND)")
+    parser.add_argument("--file-dir", default=default, metavar="DIR",
+                        help="directory of the file vault (env AWSAFE_FILE_DIR / AWS_VAULT_FILE_DIR)")
+    parser.add_argument("--prompt", default=default, metavar="NAME",
+                        help="MFA prompt driver (env AWSAFE_PROMPT / AWS_VAULT_PROMPT)")
+
+
+def _credential_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-d", "--duration", metavar="DURATION",
+                        help="duration of the session or role (e.g. 1h, 30m)")
+    parser.add_argument("-n", "--no-session", action="store_true",
+                        help="skip GetSessionToken; use the long-term keys directly")
+    parser.add_argument("--region", metavar="REGION", help="the AWS region")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from awsafe.cli import add, execute, export, listing, remove
+
+    parser = _Parser(prog="awsafe", description="A vault for AWS credentials.")
+    parser.add_argument("--version", action="version", version=f"awsafe {__version__}")
+    _global_flags(parser, top=True)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def command(name: str, help_text: str, aliases: Sequence[str] = ()) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, aliases=list(aliases), description=help_text)
+        _global_flags(sub, top=False)
+        return sub
+
+    add.configure(command("add", "Add long-term credentials of a profile to the vault"))
+    listing.configure(command("list", "List profiles, stored credentials and sessions", ["ls"]))
+    remove.configure(command("remove", "Remove the credentials of a profile", ["rm"]))
+    sub = command("exec", "Run a command with temporary credentials of a profile")
+    _credential_flags(sub)
+    execute.configure(sub)
+    sub = command("export", "Print temporary credentials of a profile")
+    _credential_flags(sub)
+    export.configure(sub)
+    return parser
+
+
+def _split_command(argv: list[str]) -> tuple[list[str], list[str]]:
+    """Everything after the first ``--`` is the command of `exec`, untouched by argparse."""
+    if "--" in argv:
+        index = argv.index("--")
+        return argv[:index], argv[index + 1:]
+    return argv, []
+
+
+def _configure_logging(debug: bool, env: Environment) -> None:
+    handler = logging.StreamHandler(env.stderr)
+    handler.setFormatter(logging.Formatter("awsafe: %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.DEBUG if debug else logging.WARNING)
+
+
+def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> int:
+    env = env or Environment.from_process()
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in _split_command(args_list)[0]
+    try:
+        head, tail = _split_command(args_list)
+        parser = build_parser()
+        args = parser.parse_args(head)
+        _configure_logging(args.debug, env)
+        if args.command is None:
+            env.stderr.write(parser.format_help())
+            return ExitCode.USAGE
+        options = GlobalOptions(
+            debug=args.debug, backend=args.backend, file_dir=args.file_dir, prompt=args.prompt
+        )
+        return int(args.run(args, tail, options, env))
+    except AwsafeError as e:
+        if debug:
+            traceback.print_exc(file=env.stderr)
+        env.stderr.write(f"awsafe: {e.message}\n")
+        if e.hint:
+            env.stderr.write(f"awsafe: {e.hint}\n")
+        return int(e.exit_code)
+    except KeyboardInterrupt:
+        env.stderr.write("\nawsafe: interrupted\n")
+        return ExitCode.INTERRUPTED
+    except Exception as e:  # noqa: BLE001 - the one place that catches everything
+        if debug:
+            traceback.print_exc(file=env.stderr)
+        env.stderr.write(
+            f"awsafe: unexpected {type(e).__name__} (this is a bug; run again with --debug "
+            "for details and report it)\n"
+        )
+        return ExitCode.BUG
+
+
+def entry() -> None:
+    raise SystemExit(main())

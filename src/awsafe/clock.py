@@ -1,0 +1,12 @@
+"""The only place that reads the wall clock; tests pass their own callable instead."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Callable
+
+Clock = Callable[[], dt.datetime]
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)

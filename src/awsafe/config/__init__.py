@@ -1,0 +1,1 @@
+"""~/.aws/config: parse (pure) -> resolve profiles (pure) -> load (the file I/O edge)."""

@@ -1,0 +1,129 @@
+"""Resolve a profile name into typed ProfileConfigs (the profile and its source chain); pure.
+
+Precedence, highest first: command-line flags > environment variables >
+the profile's own keys > ``include_profile`` > ``[default]``. Keys that select
+a credential source are never inherited from ``[default]`` (aws-vault #1195).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+
+from awsafe.config.parse import ConfigFile, Section
+from awsafe.config.profile import SOURCE_KEYS, ProfileConfig, build_profile
+from awsafe.errors import ConfigError, ProfileNotFoundError
+
+# Environment variables that apply to every profile in a chain ...
+CHAIN_ENV = {"AWS_MFA_SERIAL": "mfa_serial", "AWS_STS_REGIONAL_ENDPOINTS": "sts_regional_endpoints"}
+# ... and those that apply only to the profile the user named.
+TARGET_ENV = {
+    "AWS_ROLE_ARN": "role_arn",
+    "AWS_ROLE_SESSION_NAME": "role_session_name",
+    "AWS_SESSION_TAGS": "session_tags",
+    "AWS_TRANSITIVE_TAGS": "transitive_session_tags",
+    "AWS_SOURCE_IDENTITY": "source_identity",
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Overrides:
+    """Values given on the command line; they beat everything else."""
+
+    region: str | None = None
+
+
+def _merge_includes(
+    config: ConfigFile, section: Section, seen: tuple[str, ...]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Values and their file:line from the include_profile chain, lowest first."""
+    values: dict[str, str] = {}
+    wheres: dict[str, str] = {}
+    include = section.values.get("include_profile")
+    if include:
+        if include in seen:
+            loop = " -> ".join((*seen, include))
+            raise ConfigError(f"{section.where('include_profile')}: include_profile loop: {loop}")
+        included = config.profiles.get(include)
+        if included is None:
+            raise ConfigError(
+                f"{section.where('include_profile')}: include_profile {include!r} is not a profile"
+            )
+        values, wheres = _merge_includes(config, included, (*seen, include))
+    for key, value in section.values.items():
+        if key == "include_profile":
+            continue
+        values[key] = value
+        wheres[key] = section.where(key)
+    return values, wheres
+
+
+def resolve_profile(
+    config: ConfigFile,
+    name: str,
+    env: Mapping[str, str],
+    *,
+    is_target: bool = True,
+    overrides: Overrides = Overrides(),
+) -> ProfileConfig:
+    """One profile with every layer applied; a profile without a section is allowed
+    (its keys may live only in the vault), and is marked ``defined=False``."""
+    values: dict[str, str] = {}
+    wheres: dict[str, str] = {}
+    default = config.profiles.get("default")
+    if default is not None and name != "default":
+        for key, value in default.values.items():
+            if key not in SOURCE_KEYS:
+                values[key] = value
+                wheres[key] = default.where(key)
+    section = config.profiles.get(name)
+    if section is not None:
+        own, own_wheres = _merge_includes(config, section, (name,))
+        values.update(own)
+        wheres.update(own_wheres)
+
+    env_keys = dict(CHAIN_ENV)
+    if is_target:
+        env_keys.update(TARGET_ENV)
+    for variable, key in env_keys.items():
+        if env.get(variable):
+            values[key] = env[variable]
+            wheres[key] = f"environment variable {variable}"
+    region = overrides.region or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")
+    if region:
+        values["region"] = region
+
+    where = section.where() if section is not None else f"{config.path} (no [profile {name}])"
+    profile = build_profile(name, values, wheres, where)
+    return dataclasses.replace(profile, defined=section is not None)
+
+
+def resolve_chain(
+    config: ConfigFile,
+    name: str,
+    env: Mapping[str, str],
+    overrides: Overrides = Overrides(),
+) -> list[ProfileConfig]:
+    """The named profile first, then each ``source_profile`` down to the root."""
+    chain = [resolve_profile(config, name, env, overrides=overrides)]
+    while chain[-1].source_profile is not None:
+        current = chain[-1]
+        source = current.source_profile
+        assert source is not None
+        names = [p.name for p in chain]
+        if source in names:
+            loop = " -> ".join((*names[names.index(source):], source))
+            raise ConfigError(f"{current.where}: source_profile loop: {loop}")
+        if source not in config.profiles:
+            section = config.profiles.get(current.name)
+            where = section.where("source_profile") if section else current.where
+            raise ProfileNotFoundError(
+                f"{where}: source_profile {source!r} of profile {current.name!r} is not a profile "
+                f"in {config.path}"
+            )
+        chain.append(resolve_profile(config, source, env, is_target=False, overrides=overrides))
+    return chain
+
+
+def profile_names(config: ConfigFile) -> list[str]:
+    return list(config.profiles)

@@ -1,0 +1,1 @@
+"""Ways to ask the user for a secret or a code: terminal (/dev/tty) now, GUI drivers later."""

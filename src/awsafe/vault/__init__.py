@@ -1,0 +1,1 @@
+"""Secret storage: a small Store protocol and one module per backend."""

@@ -1,0 +1,170 @@
+"""Build the objects a command needs (config, vault, provider chain) from options and the environment.
+
+This is the only place that maps environment variables and flags onto the
+domain; the domain packages take plain values.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+from awsafe.config.load import config_path, load_config
+from awsafe.config.parse import ConfigFile
+from awsafe.config.profile import ProfileConfig
+from awsafe.config.resolve import Overrides, resolve_chain
+from awsafe.credentials.chain import ChainBuilder, SessionOptions, endpoint_for_profile
+from awsafe.credentials.provider import Provider
+from awsafe.credentials.stored import StoredKeys
+from awsafe.environment import Environment
+from awsafe.errors import ConfigError, PromptError, UsageError
+from awsafe.vault.base import Store
+
+log = logging.getLogger("awsafe")
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(h|m|s)")
+DEFAULT_SCRYPT_LOG2N = 17
+MIN_SCRYPT_LOG2N = 14
+
+
+@dataclasses.dataclass(frozen=True)
+class GlobalOptions:
+    debug: bool = False
+    backend: str | None = None
+    file_dir: str | None = None
+    prompt: str | None = None
+
+
+def parse_duration(text: str, what: str) -> dt.timedelta:
+    """Go-style durations as aws-vault takes them (``1h``, ``90m``, ``1h30m``, ``3600s``) or seconds."""
+    value = text.strip()
+    if value.isdigit():
+        return dt.timedelta(seconds=int(value))
+    parts = _DURATION_PART.findall(value)
+    if not parts or "".join(n + u for n, u in parts) != value:
+        raise UsageError(f"{what}: {text!r} is not a duration (examples: 1h, 15m, 3600s)")
+    scale = {"h": 3600, "m": 60, "s": 1}
+    return dt.timedelta(seconds=sum(float(n) * scale[u] for n, u in parts))
+
+
+def state_dir(env: Environment) -> Path:
+    return env.home / ".awsafe"
+
+
+def read_config(env: Environment) -> ConfigFile:
+    return load_config(config_path(env.environ, env.home))
+
+
+def config_file_path(env: Environment) -> Path:
+    return config_path(env.environ, env.home)
+
+
+def _passphrase_source(env: Environment) -> str:
+    passphrase = env.get("AWSAFE_FILE_PASSPHRASE", "AWS_VAULT_FILE_PASSPHRASE")
+    if passphrase is not None:
+        return passphrase
+    from awsafe.prompts.terminal import ask_secret
+
+    try:
+        return ask_secret("Enter passphrase to unlock the awsafe file vault: ")
+    except PromptError as e:
+        raise PromptError(
+            "the file vault needs a passphrase and there is no terminal to ask on",
+            hint="set AWSAFE_FILE_PASSPHRASE, or use --backend to pick the OS keychain",
+        ) from e
+
+
+def _scrypt_log2n(env: Environment) -> int:
+    text = env.get("AWSAFE_FILE_SCRYPT_LOG2N")
+    if text is None:
+        return DEFAULT_SCRYPT_LOG2N
+    if not text.isdigit() or not MIN_SCRYPT_LOG2N <= int(text) <= 22:
+        raise UsageError(f"AWSAFE_FILE_SCRYPT_LOG2N must be a whole number from 14 to 22, got {text!r}")
+    return int(text)
+
+
+def open_vault(options: GlobalOptions, env: Environment) -> Store:
+    from awsafe.vault.select import open_store
+
+    backend = options.backend or env.get("AWSAFE_BACKEND", "AWS_VAULT_BACKEND")
+    file_dir = options.file_dir or env.get("AWSAFE_FILE_DIR", "AWS_VAULT_FILE_DIR")
+    directory = Path(file_dir).expanduser() if file_dir else state_dir(env) / "vault"
+    store = open_store(
+        backend,
+        file_dir=directory,
+        passphrase=lambda: _passphrase_source(env),
+        state_dir=state_dir(env),
+        scrypt_log2n=_scrypt_log2n(env),
+    )
+    log.debug("vault backend: %s", store.name)
+    return store
+
+
+def session_options(
+    env: Mapping[str, str], *, duration: str | None, no_session: bool
+) -> SessionOptions:
+    def ttl(name: str, default: dt.timedelta) -> dt.timedelta:
+        value = env.get(name)
+        return parse_duration(value, name) if value else default
+
+    defaults = SessionOptions()
+    return SessionOptions(
+        duration=parse_duration(duration, "--duration") if duration else None,
+        no_session=no_session,
+        session_token_ttl=ttl("AWS_SESSION_TOKEN_TTL", defaults.session_token_ttl),
+        chained_session_token_ttl=ttl(
+            "AWS_CHAINED_SESSION_TOKEN_TTL", defaults.chained_session_token_ttl
+        ),
+        assume_role_ttl=ttl("AWS_ASSUME_ROLE_TTL", defaults.assume_role_ttl),
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class CredentialRequest:
+    """What `exec`/`export` ask for: one profile and the flags shaping its sessions."""
+
+    profile: str
+    region: str | None = None
+    duration: str | None = None
+    no_session: bool = False
+
+
+def resolve_profile_chain(env: Environment, request: CredentialRequest) -> list[ProfileConfig]:
+    config = read_config(env)
+    return resolve_chain(config, request.profile, env.environ, Overrides(region=request.region))
+
+
+def build_provider(
+    options: GlobalOptions, env: Environment, chain: list[ProfileConfig], request: CredentialRequest
+) -> Provider:
+    if request.duration and request.no_session and not chain[0].role_arn:
+        raise UsageError("--duration has no effect with --no-session for a profile without a role")
+    keys = StoredKeys(open_vault(options, env))
+    builder = ChainBuilder(
+        keys,
+        session_options(env.environ, duration=request.duration, no_session=request.no_session),
+        endpoint_for_profile(env.environ),
+        env.clock,
+    )
+    provider = builder.build(chain)
+    log.debug("credentials: %s", provider.describe())
+    return provider
+
+
+def target_region(chain: list[ProfileConfig]) -> str | None:
+    return chain[0].region
+
+
+__all__ = [
+    "ConfigError",
+    "CredentialRequest",
+    "GlobalOptions",
+    "build_provider",
+    "open_vault",
+    "read_config",
+    "resolve_profile_chain",
+]

@@ -1,0 +1,37 @@
+"""Test-wide isolation: no test ever sees the real AWS setup, HOME or vault."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+pytest_plugins = ["tests.support.fixtures"]
+
+_SCRUBBED_PREFIXES = ("AWS_", "AWSAFE_", "BOTO_")
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Scrub AWS_/AWSAFE_/BOTO_ variables; point HOME, AWS config and the vault into tmp_path.
+
+    Returns the fake HOME. Tests override single variables with monkeypatch.setenv/delenv.
+    """
+    for name in list(os.environ):
+        if name.upper().startswith(_SCRUBBED_PREFIXES):
+            monkeypatch.delenv(name)
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(home / ".aws" / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(home / ".aws" / "credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWSAFE_FILE_SCRYPT_LOG2N", "14")
+    monkeypatch.setenv("AWSAFE_BACKEND", "file")
+    monkeypatch.setenv("AWSAFE_FILE_PASSPHRASE", "test-passphrase")
+    monkeypatch.setenv("AWSAFE_FILE_DIR", str(home / ".awsafe" / "vault"))
+    # Loopback endpoints (moto, fakes) must never go through a proxy.
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    return home

@@ -1,0 +1,72 @@
+"""`export --format json` consumed as credential_process by the AWS CLI and boto3."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from tests.e2e.conftest import BIN, Seed
+from tests.support.env import awsafe_executable, run_awsafe
+
+ROLE_IDENTITY = "arn:aws:sts::123456789012:assumed-role/seed-role/test"
+
+
+def _add_process_profile(seed: Seed) -> None:
+    seed.append_config(
+        "\n[profile via-process]\n"
+        f"credential_process = {awsafe_executable()} export --format json test\n"
+        "region = ap-northeast-2\n"
+    )
+
+
+def test_export_json_shape(seed: Seed) -> None:
+    result = run_awsafe("export", "--format", "json", "test", env=seed.env)
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["Version"] == 1
+    assert set(document) == {"Version", "AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"}
+    assert document["Expiration"].endswith("Z") and "." not in document["Expiration"]
+    assert result.stderr == ""
+
+
+def test_aws_cli_uses_export_json_as_credential_process(seed: Seed) -> None:
+    _add_process_profile(seed)
+    result = subprocess.run(
+        [str(BIN / "aws"), "sts", "get-caller-identity", "--profile", "via-process",
+         "--query", "Arn", "--output", "text"],
+        env={**_os_env(), **seed.env}, capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ROLE_IDENTITY
+    assert seed.moto.calls("AssumeRole")[0].params["ExternalId"]
+
+
+def test_boto3_uses_export_json_as_credential_process(seed: Seed) -> None:
+    _add_process_profile(seed)
+    script = (
+        "import boto3; s = boto3.Session(profile_name='via-process');"
+        "print(s.client('sts').get_caller_identity()['Arn'])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        env={**_os_env(), **seed.env}, capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ROLE_IDENTITY
+
+
+def test_export_env_formats_carry_the_same_credentials(seed: Seed) -> None:
+    result = run_awsafe("export", "--format", "export-env", "test", env=seed.env)
+    assert result.returncode == 0, result.stderr
+    names = [line.split("=", 1)[0] for line in result.stdout.splitlines()]
+    assert names == [
+        "export AWS_ACCESS_KEY_ID", "export AWS_SECRET_ACCESS_KEY", "export AWS_SESSION_TOKEN",
+        "export AWS_CREDENTIAL_EXPIRATION", "export AWS_REGION", "export AWS_DEFAULT_REGION",
+    ]
+
+
+def _os_env() -> dict[str, str]:
+    import os
+
+    return dict(os.environ)

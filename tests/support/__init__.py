@@ -1,0 +1,1 @@
+"""Shared test infrastructure: an in-process moto server with a recorder, and CLI helpers."""

@@ -1,0 +1,42 @@
+"""Run the installed `awsafe` console script as a user would."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def awsafe_executable() -> Path:
+    """The `awsafe` script installed next to this interpreter; fails the test if absent."""
+    path = Path(sys.executable).parent / "awsafe"
+    if not path.is_file() or not os.access(path, os.X_OK):
+        pytest.fail(
+            f"the awsafe console script is not installed at {path}; "
+            "run `python -m pip install -e '.[test]'` in this interpreter first",
+            pytrace=False,
+        )
+    return path
+
+
+def run_awsafe(
+    *args: str,
+    env: dict[str, str] | None = None,
+    input: str | None = None,
+    timeout: float = 60,
+) -> subprocess.CompletedProcess[str]:
+    """Run `awsafe *args` with os.environ (already scrubbed by conftest) updated by `env`."""
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    return subprocess.run(
+        [str(awsafe_executable()), *args],
+        env=full_env,
+        input=input,
+        text=True,
+        capture_output=True,
+        timeout=timeout,
+        check=False,
+    )

@@ -1,0 +1,381 @@
+"""A real moto server on 127.0.0.1:<ephemeral> with a recording, fault-injecting middleware.
+
+moto accepts nearly anything, so tests assert on what reached the endpoint:
+every signed AWS request is recorded as a :class:`Call` (service, region,
+action, form parameters, signing key id). ``fail_next`` answers the next N
+calls of an action with an AWS query-protocol error instead of passing them
+to moto. See /work/shared/spec/testing.md.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import io
+import json
+import threading
+import time
+import urllib.request
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
+from xml.sax.saxutils import escape
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+ACCOUNT_ID = "123456789012"  # moto's default account
+ADMIN_ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
+ADMIN_SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+ALLOW_ALL_POLICY = json.dumps(
+    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+)
+
+StartResponse = Callable[..., Any]
+WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+
+@dataclass
+class Call:
+    """One AWS request as it reached the endpoint."""
+
+    service: str
+    region: str
+    action: str
+    params: dict[str, str]
+    access_key_id: str | None
+    host: str = ""
+    session_token: str | None = None
+    injected: bool = False
+
+
+@dataclass
+class _Fault:
+    action: str
+    code: str
+    status: int
+    message: str
+    remaining: int
+    service: str | None = None
+
+
+@dataclass
+class _Delay:
+    action: str
+    seconds: float
+    remaining: int
+    service: str | None = None
+
+
+@dataclass
+class _State:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    calls: list[Call] = field(default_factory=list)
+    faults: list[_Fault] = field(default_factory=list)
+    delays: list[_Delay] = field(default_factory=list)
+    # Requests signed with this key are not recorded (the setup helpers' own IAM calls).
+    unrecorded_key: str | None = None
+
+
+def _parse_authorization(header: str) -> tuple[str | None, str, str]:
+    """Return (access_key_id, region, service) from a SigV4 Authorization header."""
+    # AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/sts/aws4_request, SignedHeaders=..., ...
+    for part in header.replace(",", " ").split():
+        if part.startswith("Credential="):
+            scope = part[len("Credential=") :].split("/")
+            if len(scope) == 5:
+                return scope[0], scope[2], scope[3]
+            return scope[0] or None, "", ""
+    return None, "", ""
+
+
+def _read_body(environ: dict[str, Any]) -> bytes:
+    stream = environ.get("wsgi.input")
+    if stream is None:
+        return b""
+    length = environ.get("CONTENT_LENGTH") or ""
+    if length.strip().isdigit():
+        return bytes(stream.read(int(length)))
+    if environ.get("wsgi.input_terminated"):  # chunked upload, werkzeug terminates the stream
+        return bytes(stream.read())
+    return b""
+
+
+def _form_params(environ: dict[str, Any], body: bytes) -> dict[str, str]:
+    params = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
+    content_type = environ.get("CONTENT_TYPE", "")
+    if body and (not content_type or "x-www-form-urlencoded" in content_type):
+        raw = body
+        if environ.get("HTTP_CONTENT_ENCODING", "") == "gzip":
+            raw = gzip.decompress(raw)
+        params.update(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
+    return params
+
+
+def _error_xml(code: str, message: str, status: int, request_id: str) -> bytes:
+    kind = "Receiver" if status >= 500 else "Sender"
+    return (
+        "<ErrorResponse>"
+        f"<Error><Type>{kind}</Type><Code>{escape(code)}</Code>"
+        f"<Message>{escape(message)}</Message></Error>"
+        f"<RequestId>{request_id}</RequestId>"
+        "</ErrorResponse>"
+    ).encode()
+
+
+class RecordingMiddleware:
+    """WSGI middleware: record each AWS request, then inject a fault or pass it on."""
+
+    def __init__(self, app: WSGIApp, state: _State) -> None:
+        self.app = app
+        self.state = state
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("PATH_INFO", "").startswith("/moto-api"):
+            return self.app(environ, start_response)
+        body = _read_body(environ)
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
+        environ.pop("HTTP_TRANSFER_ENCODING", None)
+
+        params = _form_params(environ, body)
+        key_id, region, service = _parse_authorization(environ.get("HTTP_AUTHORIZATION", ""))
+        call = Call(
+            service=service,
+            region=region,
+            action=params.get("Action", ""),
+            params=params,
+            access_key_id=key_id,
+            host=environ.get("HTTP_HOST", ""),
+            session_token=environ.get("HTTP_X_AMZ_SECURITY_TOKEN"),
+        )
+        with self.state.lock:
+            quiet = key_id is not None and key_id == self.state.unrecorded_key
+        if quiet:
+            return self.app(environ, start_response)
+        fault = None
+        delay = 0.0
+        with self.state.lock:
+            for f in self.state.faults:
+                if f.remaining > 0 and f.action == call.action and f.service in (None, service):
+                    f.remaining -= 1
+                    fault = f
+                    break
+            for d in self.state.delays:
+                if d.remaining > 0 and d.action == call.action and d.service in (None, service):
+                    d.remaining -= 1
+                    delay = d.seconds
+                    break
+            call.injected = fault is not None
+            self.state.calls.append(call)
+        if delay:
+            time.sleep(delay)
+        if fault is None:
+            return self.app(environ, start_response)
+        request_id = str(uuid.uuid4())
+        payload = _error_xml(fault.code, fault.message, fault.status, request_id)
+        start_response(
+            f"{fault.status} Injected",
+            [
+                ("Content-Type", "text/xml"),
+                ("Content-Length", str(len(payload))),
+                ("x-amzn-RequestId", request_id),
+            ],
+        )
+        return [payload]
+
+
+class MotoServer:
+    """moto's STS/IAM (and every other service) on 127.0.0.1, behind a recorder."""
+
+    def __init__(self) -> None:
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication,
+            create_backend_app,
+        )
+        from werkzeug.serving import WSGIRequestHandler, make_server
+
+        class _QuietHandler(WSGIRequestHandler):
+            def log_request(self, *args: Any, **kwargs: Any) -> None:
+                pass
+
+        self._state = _State()
+        app = RecordingMiddleware(DomainDispatcherApplication(create_backend_app), self._state)
+        self._server = make_server(
+            "127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler
+        )
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="moto-server", daemon=True
+        )
+        self._auth = False
+
+    # -- lifecycle -------------------------------------------------------
+    def start(self) -> Self:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _moto_api(self, path: str, body: bytes = b"") -> None:
+        request = urllib.request.Request(
+            self.url + path, data=body, method="POST", headers={"Content-Type": "text/plain"}
+        )
+        # An empty ProxyHandler: never route loopback through an HTTP(S)_PROXY.
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with opener.open(request, timeout=10) as response:
+            response.read()
+
+    def reset(self) -> None:
+        """Clear recorded calls, pending faults and delays, all moto state; turn auth off."""
+        self.disable_auth()
+        self._moto_api("/moto-api/reset")
+        with self._state.lock:
+            self._state.calls.clear()
+            self._state.faults.clear()
+            self._state.delays.clear()
+
+    @property
+    def auth_enabled(self) -> bool:
+        return self._auth
+
+    def enable_auth(self) -> None:
+        """moto authenticates from now on: SigV4, known keys, IAM and trust policies."""
+        self._moto_api("/moto-api/reset-auth", b"0")
+        self._auth = True
+
+    def disable_auth(self) -> None:
+        self._moto_api("/moto-api/reset-auth", b"inf")
+        self._auth = False
+
+    @contextlib.contextmanager
+    def _setup(self) -> Iterator[None]:
+        """Run setup calls with auth off and without recording them."""
+        was_on = self._auth
+        if was_on:
+            self.disable_auth()
+        with self._state.lock:
+            self._state.unrecorded_key = ADMIN_ACCESS_KEY_ID
+        try:
+            yield
+        finally:
+            with self._state.lock:
+                self._state.unrecorded_key = None
+            if was_on:
+                self.enable_auth()
+
+    # -- recorder and faults ---------------------------------------------
+    def calls(self, action: str | None = None, service: str | None = None) -> list[Call]:
+        """Recorded calls (oldest first), optionally filtered by action and/or service."""
+        with self._state.lock:
+            return [
+                c
+                for c in self._state.calls
+                if (action is None or c.action == action)
+                and (service is None or c.service == service)
+            ]
+
+    def fail_next(
+        self,
+        action: str,
+        code: str = "Throttling",
+        status: int = 400,
+        message: str = "Rate exceeded",
+        times: int = 1,
+        *,
+        service: str | None = None,
+    ) -> None:
+        """Answer the next `times` calls of `action` with an AWS query-protocol error."""
+        with self._state.lock:
+            self._state.faults.append(_Fault(action, code, status, message, times, service))
+
+    def delay_next(
+        self, action: str, seconds: float, times: int = 1, *, service: str | None = None
+    ) -> None:
+        """Sleep `seconds` before answering the next `times` calls of `action`."""
+        with self._state.lock:
+            self._state.delays.append(_Delay(action, seconds, times, service))
+
+    # -- clients and fixtures in moto -------------------------------------
+    def endpoint_env(self) -> dict[str, str]:
+        """Environment that points botocore and the AWS CLI (STS, IAM, ...) at this server."""
+        return {"AWS_ENDPOINT_URL": self.url}
+
+    def admin_client(self, service: str, **kwargs: Any) -> Any:
+        """A boto3 client for `service` on this server, signed with the dummy admin key."""
+        import boto3
+        from botocore.config import Config
+
+        session = boto3.session.Session(
+            aws_access_key_id=kwargs.pop("aws_access_key_id", ADMIN_ACCESS_KEY_ID),
+            aws_secret_access_key=kwargs.pop("aws_secret_access_key", ADMIN_SECRET_ACCESS_KEY),
+            aws_session_token=kwargs.pop("aws_session_token", None),
+            region_name=kwargs.pop("region_name", "us-east-1"),
+        )
+        # One attempt, no retry: botocore's `max_attempts` counts retries (1 = two tries, with
+        # a back-off sleep), `total_max_attempts` counts tries.
+        config = Config(retries={"total_max_attempts": 1, "mode": "standard"})
+        return session.client(service, endpoint_url=self.url, config=config, **kwargs)
+
+    def create_user_with_key(self, user_name: str) -> tuple[str, str]:
+        """Create an IAM user allowed everything (so auth mode tests only trust policies).
+
+        Returns (access_key_id, secret_access_key). Works with auth on or off; the setup
+        calls are not recorded.
+        """
+        with self._setup():
+            iam = self.admin_client("iam")
+            iam.create_user(UserName=user_name)
+            iam.put_user_policy(
+                UserName=user_name, PolicyName="allow-all", PolicyDocument=ALLOW_ALL_POLICY
+            )
+            key = iam.create_access_key(UserName=user_name)["AccessKey"]
+        return key["AccessKeyId"], key["SecretAccessKey"]
+
+    def create_role(
+        self,
+        role_name: str,
+        trusted_principal_arn: str,
+        external_id: str | None = None,
+        max_session_duration: int = 3600,
+    ) -> str:
+        """Create a role trusting exactly `trusted_principal_arn`, optionally requiring an
+        sts:ExternalId; the role itself may do everything. Returns the role ARN."""
+        statement: dict[str, Any] = {
+            "Effect": "Allow",
+            "Principal": {"AWS": trusted_principal_arn},
+            "Action": "sts:AssumeRole",
+        }
+        if external_id is not None:
+            statement["Condition"] = {"StringEquals": {"sts:ExternalId": external_id}}
+        trust = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+        with self._setup():
+            iam = self.admin_client("iam")
+            arn: str = iam.create_role(
+                RoleName=role_name,
+                AssumeRolePolicyDocument=trust,
+                MaxSessionDuration=max_session_duration,
+            )["Role"]["Arn"]
+            iam.put_role_policy(
+                RoleName=role_name, PolicyName="allow-all", PolicyDocument=ALLOW_ALL_POLICY
+            )
+        return arn
+
+    @staticmethod
+    def user_arn(user_name: str) -> str:
+        return f"arn:aws:iam::{ACCOUNT_ID}:user/{user_name}"
+
+    @staticmethod
+    def role_arn(role_name: str) -> str:
+        return f"arn:aws:iam::{ACCOUNT_ID}:role/{role_name}"

@@ -1,0 +1,132 @@
+"""ChainBuilder: which STS calls a profile chain makes, with exact parameters (botocore Stubber)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import botocore.session
+import pytest
+from botocore.stub import Stubber
+
+from awsafe import aws
+from awsafe.config.parse import parse_config
+from awsafe.config.resolve import resolve_chain
+from awsafe.credentials.chain import ChainBuilder, SessionOptions, endpoint_for_profile
+from awsafe.credentials.stored import StoredKeys
+from awsafe.errors import AwsError, NoCredentialsError
+from awsafe.model import Credentials
+from awsafe.vault.memory import MemoryStore
+
+NOW = dt.datetime(2026, 11, 28, 12, 0, tzinfo=dt.timezone.utc)
+ROLE = "arn:aws:iam::123456789012:role/seed-role"
+DEMO = Credentials("AKIADEMODEMODEMO0001", "demo-secret")
+
+
+def sts_response(key: str) -> dict[str, Any]:
+    return {
+        "Credentials": {
+            "AccessKeyId": key,
+            "SecretAccessKey": "s" * 40,
+            "SessionToken": "token-" + key,
+            "Expiration": NOW + dt.timedelta(hours=1),
+        }
+    }
+
+
+@pytest.fixture
+def stub(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Stubber, list[tuple[str, str]]]]:
+    client = botocore.session.get_session().create_client(
+        "sts", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="y"
+    )
+    used: list[tuple[str, str]] = []  # (access key that would sign, region)
+
+    def fake_client(service: str, credentials: Credentials, endpoint: aws.Endpoint) -> Any:
+        used.append((credentials.access_key_id, endpoint.region))
+        return client
+
+    monkeypatch.setattr(aws, "_client", fake_client)
+    with Stubber(client) as stubber:
+        yield stubber, used
+        stubber.assert_no_pending_responses()
+
+
+def build(text: str, profile: str, options: SessionOptions = SessionOptions()) -> Credentials:
+    keys = StoredKeys(MemoryStore())
+    keys.set("demo", DEMO)
+    chain = resolve_chain(parse_config(text, "cfg"), profile, {})
+    return ChainBuilder(keys, options, endpoint_for_profile({}), lambda: NOW).build(chain).retrieve()
+
+
+SEED = (
+    "[profile demo]\nregion=ap-northeast-2\n[profile test]\n"
+    "external_id=35e413a2-b7d2-45a3-9126-6fdf4563863d\n"
+    f"role_arn={ROLE}\nrole_session_name=test\nsource_profile=demo\nregion=ap-northeast-2\n"
+)
+
+
+def test_seed_role_assumes_with_external_id(stub: Any) -> None:
+    stubber, used = stub
+    stubber.add_response(
+        "assume_role",
+        sts_response("ASIAROLEROLEROLE0001"),
+        {
+            "RoleArn": ROLE,
+            "RoleSessionName": "test",
+            "DurationSeconds": 3600,
+            "ExternalId": "35e413a2-b7d2-45a3-9126-6fdf4563863d",
+        },
+    )
+    credentials = build(SEED, "test")
+    assert credentials.access_key_id == "ASIAROLEROLEROLE0001"
+    assert used == [(DEMO.access_key_id, "ap-northeast-2")]
+
+
+def test_iam_user_gets_session_token_with_ttl(stub: Any) -> None:
+    stubber, used = stub
+    stubber.add_response("get_session_token", sts_response("ASIASESSIONSESSION01"), {"DurationSeconds": 900})
+    options = SessionOptions(session_token_ttl=dt.timedelta(minutes=15))
+    assert build(SEED, "demo", options).access_key_id == "ASIASESSIONSESSION01"
+
+
+def test_no_session_returns_long_term_keys_without_a_call(stub: Any) -> None:
+    assert build(SEED, "demo", SessionOptions(no_session=True)) == DEMO
+
+
+def test_role_extras_are_sent(stub: Any) -> None:
+    stubber, _ = stub
+    text = SEED + (
+        "[profile tagged]\nsource_profile = demo\n"
+        f"role_arn = {ROLE}\nsession_tags = team=a, env=dev\ntransitive_session_tags = team\n"
+        "source_identity = alice\nduration_seconds = 7200\n"
+    )
+    stubber.add_response(
+        "assume_role",
+        sts_response("ASIATAGGEDTAGGED0001"),
+        {
+            "RoleArn": ROLE,
+            "RoleSessionName": f"awsafe-{int(NOW.timestamp())}",
+            "DurationSeconds": 7200,
+            "SourceIdentity": "alice",
+            "Tags": [{"Key": "team", "Value": "a"}, {"Key": "env", "Value": "dev"}],
+            "TransitiveTagKeys": ["team"],
+        },
+    )
+    assert build(text, "tagged").access_key_id == "ASIATAGGEDTAGGED0001"
+
+
+def test_access_denied_names_role_profile_and_hint(stub: Any) -> None:
+    stubber, _ = stub
+    stubber.add_client_error("assume_role", "AccessDenied", "not authorized", 403)
+    with pytest.raises(AwsError) as caught:
+        build(SEED, "test")
+    assert str(caught.value) == (
+        f"AssumeRole of {ROLE} for profile 'test' failed: AccessDenied: not authorized"
+    )
+    assert caught.value.hint is not None and "external_id" in caught.value.hint
+
+
+def test_profile_with_no_source_lists_what_was_tried(stub: Any) -> None:
+    with pytest.raises(NoCredentialsError, match="tried keys in the memory vault, source_profile"):
+        build(SEED + "[profile empty]\nregion = x\n", "empty")
