@@ -149,9 +149,8 @@ def fetch_assume_role(
     if request.mfa_serial:
         params.update(SerialNumber=request.mfa_serial, TokenCode=request.token_code)
     what = f"AssumeRole of {request.role_arn} for profile {profile!r}"
-    hint = (
-        "check the role's trust policy allows the source identity"
-        + (" and that external_id matches its sts:ExternalId condition" if request.external_id else "")
+    hint = "check the role's trust policy allows the source identity" + (
+        " and that external_id matches its sts:ExternalId condition" if request.external_id else ""
     )
     try:
         response = _client("sts", credentials, endpoint).assume_role(**params)

@@ -28,7 +28,8 @@ log = logging.getLogger("awsafe")
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(h|m|s)")
 DEFAULT_SCRYPT_LOG2N = 17
-MIN_SCRYPT_LOG2N = 14
+MIN_SCRYPT_LOG2N = 14  # the file vault accepts less; awsafe never creates one that weak
+MAX_SCRYPT_LOG2N = 20
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,6 +50,18 @@ def parse_duration(text: str, what: str) -> dt.timedelta:
         raise UsageError(f"{what}: {text!r} is not a duration (examples: 1h, 15m, 3600s)")
     scale = {"h": 3600, "m": 60, "s": 1}
     return dt.timedelta(seconds=sum(float(n) * scale[u] for n, u in parts))
+
+
+MIN_DURATION = dt.timedelta(minutes=15)
+MAX_DURATION = dt.timedelta(hours=36)
+
+
+def _checked_duration(text: str) -> dt.timedelta:
+    """--duration within what STS accepts at all (15 min to 36 h; roles stop at 12 h)."""
+    duration = parse_duration(text, "--duration")
+    if not MIN_DURATION <= duration <= MAX_DURATION:
+        raise UsageError(f"--duration must be between 15m and 36h, got {text!r}")
+    return duration
 
 
 def state_dir(env: Environment) -> Path:
@@ -82,8 +95,11 @@ def _scrypt_log2n(env: Environment) -> int:
     text = env.get("AWSAFE_FILE_SCRYPT_LOG2N")
     if text is None:
         return DEFAULT_SCRYPT_LOG2N
-    if not text.isdigit() or not MIN_SCRYPT_LOG2N <= int(text) <= 22:
-        raise UsageError(f"AWSAFE_FILE_SCRYPT_LOG2N must be a whole number from 14 to 22, got {text!r}")
+    if not text.isdigit() or not MIN_SCRYPT_LOG2N <= int(text) <= MAX_SCRYPT_LOG2N:
+        raise UsageError(
+            f"AWSAFE_FILE_SCRYPT_LOG2N must be a whole number from {MIN_SCRYPT_LOG2N} to "
+            f"{MAX_SCRYPT_LOG2N}, got {text!r}"
+        )
     return int(text)
 
 
@@ -113,13 +129,15 @@ def session_options(
 
     defaults = SessionOptions()
     return SessionOptions(
-        duration=parse_duration(duration, "--duration") if duration else None,
+        duration=_checked_duration(duration) if duration else None,
         no_session=no_session,
         session_token_ttl=ttl("AWS_SESSION_TOKEN_TTL", defaults.session_token_ttl),
         chained_session_token_ttl=ttl(
             "AWS_CHAINED_SESSION_TOKEN_TTL", defaults.chained_session_token_ttl
         ),
-        assume_role_ttl=ttl("AWS_ASSUME_ROLE_TTL", defaults.assume_role_ttl),
+        assume_role_ttl=parse_duration(env["AWS_ASSUME_ROLE_TTL"], "AWS_ASSUME_ROLE_TTL")
+        if env.get("AWS_ASSUME_ROLE_TTL")
+        else None,
     )
 
 

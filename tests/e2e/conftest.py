@@ -59,7 +59,9 @@ def seed(moto: MotoServer, isolated_env: Path) -> Seed:
     world = Seed(moto, isolated_env, Path(os.environ["AWS_CONFIG_FILE"]), key_id, secret, role_arn)
     world.write_config(seed_config(role_arn))
     added = run_awsafe(
-        "add", "demo", "--env",
+        "add",
+        "demo",
+        "--env",
         env={"AWS_ACCESS_KEY_ID": key_id, "AWS_SECRET_ACCESS_KEY": secret},
     )
     assert added.returncode == 0, added.stderr

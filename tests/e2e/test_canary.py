@@ -26,8 +26,12 @@ def test_secrets_stay_out_of_files_logs_and_errors(seed: Seed, tmp_path: Path) -
     exported = run_awsafe("export", "--format", "json", "test", env=seed.env)
     assert exported.returncode == 0
     temporary = json.loads(exported.stdout)
-    secrets = [long_term, temporary["SecretAccessKey"], temporary["SessionToken"],
-               os.environ["AWSAFE_FILE_PASSPHRASE"]]
+    secrets = [
+        long_term,
+        temporary["SecretAccessKey"],
+        temporary["SessionToken"],
+        os.environ["AWSAFE_FILE_PASSPHRASE"],
+    ]
     outputs.append(exported.stderr)
 
     argv_probe = tmp_path / "argv.json"

@@ -50,8 +50,9 @@ def test_unknown_profile_is_a_clear_error(seed: Seed) -> None:
 
 
 def test_unknown_source_profile_names_file_and_line(seed: Seed) -> None:
-    seed.append_config("\n[profile orphan]\nrole_arn = arn:aws:iam::123456789012:role/o\n"
-                       "source_profile = ghost\n")
+    seed.append_config(
+        "\n[profile orphan]\nrole_arn = arn:aws:iam::123456789012:role/o\nsource_profile = ghost\n"
+    )
     result = run_awsafe("exec", "orphan", "--", "true", env=seed.env)
     assert result.returncode == 3
     assert f"{seed.config}:" in result.stderr and "source_profile 'ghost'" in result.stderr

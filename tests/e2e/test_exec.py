@@ -25,6 +25,7 @@ def test_child_environment_contract(seed: Seed) -> None:
         "AWS_SDK_LOAD_CONFIG": "1",
         "AWS_CREDENTIAL_FILE": "/tmp/x",
         "UNRELATED": "kept",
+        "AWS_VAULT_FILE_PASSPHRASE": "test-passphrase",
     }
     result = run_awsafe("exec", "test", "--", *PRINT_ENV, env=outer)
     assert result.returncode == 0, result.stderr
@@ -37,8 +38,15 @@ def test_child_environment_contract(seed: Seed) -> None:
     assert expires.replace(tzinfo=dt.timezone.utc) > dt.datetime.now(dt.timezone.utc)
     assert child["AWS_REGION"] == child["AWS_DEFAULT_REGION"] == "ap-northeast-2"
     assert child["AWS_VAULT"] == "test"
-    for gone in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SECURITY_TOKEN", "AWS_SDK_LOAD_CONFIG",
-                 "AWS_CREDENTIAL_FILE"):
+    for gone in (
+        "AWSAFE_FILE_PASSPHRASE",  # a child must not be able to unlock the vault
+        "AWS_VAULT_FILE_PASSPHRASE",
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_SECURITY_TOKEN",
+        "AWS_SDK_LOAD_CONFIG",
+        "AWS_CREDENTIAL_FILE",
+    ):
         assert gone not in child
     assert child["UNRELATED"] == "kept"
     (assume,) = seed.moto.calls("AssumeRole")
@@ -93,8 +101,7 @@ def test_no_session_hands_out_the_long_term_keys(seed: Seed) -> None:
 
 
 def test_region_flag_and_duration_for_role(seed: Seed) -> None:
-    result = run_awsafe("exec", "test", "--region", "eu-west-1", "-d", "30m", "--", *PRINT_ENV,
-                        env=seed.env)
+    result = run_awsafe("exec", "test", "--region", "eu-west-1", "-d", "30m", "--", *PRINT_ENV, env=seed.env)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["AWS_REGION"] == "eu-west-1"
     (assume,) = seed.moto.calls("AssumeRole")
@@ -106,3 +113,17 @@ def test_missing_command_is_reported(seed: Seed) -> None:
     result = run_awsafe("exec", "test", "--", "no-such-program-xyz", env=seed.env)
     assert result.returncode == 127
     assert "command not found: no-such-program-xyz" in result.stderr
+
+
+def test_duration_out_of_range_is_a_usage_error(seed: Seed) -> None:
+    for duration in ("10s", "48h"):
+        result = run_awsafe("exec", "test", "-d", duration, "--", "true", env=seed.env)
+        assert result.returncode == 2
+        assert "--duration must be between 15m and 36h" in result.stderr
+    assert seed.moto.calls() == []
+
+
+def test_command_flags_without_double_dash_get_a_hint(seed: Seed) -> None:
+    result = run_awsafe("exec", "test", "aws", "s3", "ls", "--recursive", env=seed.env)
+    assert result.returncode == 2
+    assert "after '--'" in result.stderr and "--recursive" not in result.stderr

@@ -25,7 +25,13 @@ def test_export_json_shape(seed: Seed) -> None:
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
     assert document["Version"] == 1
-    assert set(document) == {"Version", "AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"}
+    assert set(document) == {
+        "Version",
+        "AccessKeyId",
+        "SecretAccessKey",
+        "SessionToken",
+        "Expiration",
+    }
     assert document["Expiration"].endswith("Z") and "." not in document["Expiration"]
     assert result.stderr == ""
 
@@ -33,9 +39,22 @@ def test_export_json_shape(seed: Seed) -> None:
 def test_aws_cli_uses_export_json_as_credential_process(seed: Seed) -> None:
     _add_process_profile(seed)
     result = subprocess.run(
-        [str(BIN / "aws"), "sts", "get-caller-identity", "--profile", "via-process",
-         "--query", "Arn", "--output", "text"],
-        env={**_os_env(), **seed.env}, capture_output=True, text=True, timeout=60, check=False,
+        [
+            str(BIN / "aws"),
+            "sts",
+            "get-caller-identity",
+            "--profile",
+            "via-process",
+            "--query",
+            "Arn",
+            "--output",
+            "text",
+        ],
+        env={**_os_env(), **seed.env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ROLE_IDENTITY
@@ -50,7 +69,11 @@ def test_boto3_uses_export_json_as_credential_process(seed: Seed) -> None:
     )
     result = subprocess.run(
         [sys.executable, "-c", script],
-        env={**_os_env(), **seed.env}, capture_output=True, text=True, timeout=60, check=False,
+        env={**_os_env(), **seed.env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ROLE_IDENTITY
@@ -61,8 +84,12 @@ def test_export_env_formats_carry_the_same_credentials(seed: Seed) -> None:
     assert result.returncode == 0, result.stderr
     names = [line.split("=", 1)[0] for line in result.stdout.splitlines()]
     assert names == [
-        "export AWS_ACCESS_KEY_ID", "export AWS_SECRET_ACCESS_KEY", "export AWS_SESSION_TOKEN",
-        "export AWS_CREDENTIAL_EXPIRATION", "export AWS_REGION", "export AWS_DEFAULT_REGION",
+        "export AWS_ACCESS_KEY_ID",
+        "export AWS_SECRET_ACCESS_KEY",
+        "export AWS_SESSION_TOKEN",
+        "export AWS_CREDENTIAL_EXPIRATION",
+        "export AWS_REGION",
+        "export AWS_DEFAULT_REGION",
     ]
 
 

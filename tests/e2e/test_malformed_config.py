@@ -11,9 +11,15 @@ from tests.support.env import run_awsafe
 
 CASES = {
     "garbage": ("\x00\x01 not an ini file at all\n", ":1: text before any section"),
-    "broken header": ("[profile ok]\nregion = x\n[profile test\nregion = y\n", ":3: broken section header"),
+    "broken header": (
+        "[profile ok]\nregion = x\n[profile test\nregion = y\n",
+        ":3: broken section header",
+    ),
     "line without equals": ("[profile test]\nregion = x\njust words\n", ":3: cannot parse"),
-    "bad role arn": ("[profile test]\nrole_arn = not-an-arn\nsource_profile = test\n", ":2: role_arn"),
+    "bad role arn": (
+        "[profile test]\nrole_arn = not-an-arn\nsource_profile = test\n",
+        ":2: role_arn",
+    ),
     "bad duration": (
         "[profile s]\n[profile test]\nrole_arn = arn:aws:iam::123456789012:role/r\n"
         "source_profile = s\nduration_seconds = 99999\n",

@@ -9,8 +9,17 @@ from tests.support.env import run_awsafe
 
 
 def test_exec_test_runs_aws_cli_as_the_assumed_role(seed: Seed) -> None:
-    result = run_awsafe("exec", "test", "--", str(BIN / "aws"), "sts", "get-caller-identity",
-                        "--output", "json", env=seed.env)
+    result = run_awsafe(
+        "exec",
+        "test",
+        "--",
+        str(BIN / "aws"),
+        "sts",
+        "get-caller-identity",
+        "--output",
+        "json",
+        env=seed.env,
+    )
     assert result.returncode == 0, result.stderr
     identity = json.loads(result.stdout)
     assert identity["Arn"] == "arn:aws:sts::123456789012:assumed-role/seed-role/test"
@@ -42,7 +51,18 @@ def test_wrong_external_id_is_denied_with_a_short_message(seed: Seed) -> None:
 
 def test_right_external_id_passes_moto_auth_mode(seed: Seed) -> None:
     seed.moto.enable_auth()
-    result = run_awsafe("exec", "test", "--", str(BIN / "aws"), "sts", "get-caller-identity",
-                        "--query", "Arn", "--output", "text", env=seed.env)
+    result = run_awsafe(
+        "exec",
+        "test",
+        "--",
+        str(BIN / "aws"),
+        "sts",
+        "get-caller-identity",
+        "--query",
+        "Arn",
+        "--output",
+        "text",
+        env=seed.env,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "arn:aws:sts::123456789012:assumed-role/seed-role/test"

@@ -6,6 +6,7 @@ import argparse
 import re
 
 from awsafe.config.edit import append_profile_section
+from awsafe.config.resolve import resolve_profile
 from awsafe.credentials.stored import StoredKeys
 from awsafe.environment import Environment
 from awsafe.errors import ConfigError, ExitCode, UsageError
@@ -17,12 +18,24 @@ ACCESS_KEY_ID = re.compile(r"^[A-Z0-9]{16,128}$")
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("profile", help="profile name")
-    parser.add_argument("--env", action="store_true",
-                        help="take AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from the environment")
-    parser.add_argument("--add-config", dest="add_config", action="store_true", default=True,
-                        help="add [profile NAME] to the config file if missing (default)")
-    parser.add_argument("--no-add-config", dest="add_config", action="store_false",
-                        help="leave the config file alone")
+    parser.add_argument(
+        "--env",
+        action="store_true",
+        help="take AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from the environment",
+    )
+    parser.add_argument(
+        "--add-config",
+        dest="add_config",
+        action="store_true",
+        default=True,
+        help="add [profile NAME] to the config file if missing (default)",
+    )
+    parser.add_argument(
+        "--no-add-config",
+        dest="add_config",
+        action="store_false",
+        help="leave the config file alone",
+    )
     parser.set_defaults(run=run)
 
 
@@ -38,7 +51,9 @@ def _read_keys(args: argparse.Namespace, env: Environment) -> Credentials:
         key_id = ask_text("Enter Access Key ID: ", fallback=env.stdin).strip()
         secret = ask_secret("Enter Secret Access Key: ", fallback=env.stdin).strip()
     if not ACCESS_KEY_ID.match(key_id):
-        raise UsageError(f"{key_id[:4]}... is not an access key id (expected e.g. AKIA followed by 16 characters)")
+        raise UsageError(
+            f"{key_id[:4]}... is not an access key id (expected e.g. AKIA followed by 16 characters)"
+        )
     if not secret:
         raise UsageError("the secret access key is empty")
     if env.get("AWS_SESSION_TOKEN") and args.env:
@@ -52,10 +67,11 @@ def run(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: 
     profile = args.profile
     config = read_config(env)
     section = config.profiles.get(profile)
-    if section is not None and section.values.get("source_profile") not in (None, "", profile):
+    resolved = resolve_profile(config, profile, {})
+    if resolved.source_profile is not None:
         raise ConfigError(
-            f"{section.where('source_profile')}: profile {profile!r} gets its credentials from "
-            f"source_profile {section.values['source_profile']!r}; add keys to that profile instead"
+            f"{resolved.where}: profile {profile!r} gets its credentials from source_profile "
+            f"{resolved.source_profile!r}; add keys to that profile instead"
         )
     credentials = _read_keys(args, env)
     keys = StoredKeys(open_vault(options, env))

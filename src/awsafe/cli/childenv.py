@@ -18,6 +18,9 @@ SCRUBBED = (
     "AWS_DEFAULT_PROFILE",
     "AWS_PROFILE",
     "AWS_SDK_LOAD_CONFIG",
+    # A child must not be able to unlock the long-term keys the vault protects.
+    "AWSAFE_FILE_PASSPHRASE",
+    "AWS_VAULT_FILE_PASSPHRASE",
 )
 
 

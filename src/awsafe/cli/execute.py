@@ -5,14 +5,14 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 
 from awsafe.cli.childenv import render_child_environment
 from awsafe.environment import Environment
 from awsafe.errors import CommandError, ExitCode, UsageError
 from awsafe.wiring import CredentialRequest, GlobalOptions, build_provider, resolve_profile_chain
 
-Execve = Callable[[str, Sequence[str], Mapping[str, str]], None]
+Execve = Callable[[str, list[str], dict[str, str]], object]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -68,20 +68,22 @@ def exec_command(
     command = exec_options.command
     if not command:
         shell = env.get("SHELL") or "/bin/sh"
-        env.stderr.write(f"awsafe: starting {shell} with credentials of {request.profile!r}; "
-                         "type 'exit' to leave\n")
+        env.stderr.write(
+            f"awsafe: starting {shell} with credentials of {request.profile!r}; type 'exit' to leave\n"
+        )
         command = [shell]
     env.stdout.flush()
     env.stderr.flush()
     try:
         execve(command[0], command, child_env)
     except FileNotFoundError as e:
-        raise CommandError(f"command not found: {command[0]}",
-                           exit_code=ExitCode.COMMAND_NOT_FOUND) from e
+        raise CommandError(f"command not found: {command[0]}", exit_code=ExitCode.COMMAND_NOT_FOUND) from e
     except PermissionError as e:
-        raise CommandError(f"command not executable: {command[0]}",
-                           exit_code=ExitCode.COMMAND_NOT_EXECUTABLE) from e
+        raise CommandError(
+            f"command not executable: {command[0]}", exit_code=ExitCode.COMMAND_NOT_EXECUTABLE
+        ) from e
     except OSError as e:
-        raise CommandError(f"cannot run {command[0]}: {e.strerror}",
-                           exit_code=ExitCode.COMMAND_NOT_EXECUTABLE) from e
+        raise CommandError(
+            f"cannot run {command[0]}: {e.strerror}", exit_code=ExitCode.COMMAND_NOT_EXECUTABLE
+        ) from e
     return ExitCode.OK  # reached only with a test double for execve

@@ -13,8 +13,12 @@ from awsafe.wiring import CredentialRequest, GlobalOptions, build_provider, reso
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("profile", nargs="?", help="profile name (default: $AWS_PROFILE)")
-    parser.add_argument("--format", default="env", choices=FORMATS,
-                        help="env, export-env, ini, or json (the credential_process format)")
+    parser.add_argument(
+        "--format",
+        default="env",
+        choices=FORMATS,
+        help="env, export-env, ini, or json (the credential_process format)",
+    )
     parser.set_defaults(run=run)
 
 

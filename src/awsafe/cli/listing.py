@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from awsafe.config.parse import ConfigFile
 from awsafe.credentials.stored import StoredKeys
 from awsafe.environment import Environment
 from awsafe.errors import ExitCode, UsageError
@@ -16,6 +17,19 @@ def configure(parser: argparse.ArgumentParser) -> None:
     only.add_argument("--sessions", action="store_true", help="only the sessions")
     only.add_argument("--credentials", action="store_true", help="only profiles with stored keys")
     parser.set_defaults(run=run)
+
+
+def keys_owner(config: ConfigFile, name: str, stored: set[str]) -> str | None:
+    """The profile whose stored keys a chain starting at ``name`` uses, as `exec` would."""
+    seen: set[str] = set()
+    current: str | None = name
+    while current is not None and current not in seen:
+        if current in stored:
+            return current
+        seen.add(current)
+        section = config.profiles.get(current)
+        current = section.values.get("source_profile") if section else None
+    return None
 
 
 def render_table(rows: list[tuple[str, str, str]]) -> str:
@@ -40,10 +54,7 @@ def run(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: 
     if args.credentials:
         env.stdout.write("".join(f"{name}\n" for name in stored))
         return ExitCode.OK
-    rows: list[tuple[str, str, str]] = []
-    for name, section in config.profiles.items():
-        source = section.values.get("source_profile") or name
-        rows.append((name, source if source in stored else "-", "-"))
+    rows = [(name, keys_owner(config, name, set(stored)) or "-", "-") for name in config.profiles]
     rows += [("-", name, "-") for name in stored if name not in config.profiles]
     env.stdout.write(render_table(rows))
     return ExitCode.OK

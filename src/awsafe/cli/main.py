@@ -20,27 +20,63 @@ class _Parser(argparse.ArgumentParser):
     """argparse that raises UsageError instead of printing and exiting."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(f"{self.prog}: {message}", hint=f"see: {self.prog} --help")
+        command = self.prog.removeprefix("awsafe").strip()
+        prefix = f"{command}: " if command else ""
+        raise UsageError(f"{prefix}{message}", hint=f"see: {self.prog} --help")
+
+
+def _refuse_extra(extra: list[str], command: str | None) -> None:
+    # Never echo them: a pasted secret key is the classic stray argument.
+    hint = (
+        "a command run by exec goes after '--': awsafe exec PROFILE -- COMMAND ARGS"
+        if command == "exec"
+        else f"see: awsafe {command or ''} --help".replace("  ", " ")
+    )
+    raise UsageError(f"{len(extra)} unexpected argument(s) (not shown, in case one is a secret)", hint=hint)
 
 
 def _global_flags(parser: argparse.ArgumentParser, *, top: bool) -> None:
     default = None if top else argparse.SUPPRESS
-    parser.add_argument("--debug", action="store_true", default=False if top else argparse.SUPPRESS,
-                        help="show debug messages and tracebacks")
-    parser.add_argument("--backend", default=default, metavar="NAME",
-                        help="vault backend: secret-service, keychain, wincred, kwallet, file "
-                             "(env AWSAFE_BACKEND / AWS_VAULT_BACKEND)")
-    parser.add_argument("--file-dir", default=default, metavar="DIR",
-                        help="directory of the file vault (env AWSAFE_FILE_DIR / AWS_VAULT_FILE_DIR)")
-    parser.add_argument("--prompt", default=default, metavar="NAME",
-                        help="MFA prompt driver (env AWSAFE_PROMPT / AWS_VAULT_PROMPT)")
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        default=False if top else argparse.SUPPRESS,
+        help="show debug messages and tracebacks",
+    )
+    parser.add_argument(
+        "--backend",
+        default=default,
+        metavar="NAME",
+        help="vault backend: secret-service, keychain, wincred, kwallet, file "
+        "(env AWSAFE_BACKEND / AWS_VAULT_BACKEND)",
+    )
+    parser.add_argument(
+        "--file-dir",
+        default=default,
+        metavar="DIR",
+        help="directory of the file vault (env AWSAFE_FILE_DIR / AWS_VAULT_FILE_DIR)",
+    )
+    parser.add_argument(
+        "--prompt",
+        default=default,
+        metavar="NAME",
+        help="MFA prompt driver (env AWSAFE_PROMPT / AWS_VAULT_PROMPT)",
+    )
 
 
 def _credential_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("-d", "--duration", metavar="DURATION",
-                        help="duration of the session or role (e.g. 1h, 30m)")
-    parser.add_argument("-n", "--no-session", action="store_true",
-                        help="skip GetSessionToken; use the long-term keys directly")
+    parser.add_argument(
+        "-d",
+        "--duration",
+        metavar="DURATION",
+        help="duration of the session or role (e.g. 1h, 30m)",
+    )
+    parser.add_argument(
+        "-n",
+        "--no-session",
+        action="store_true",
+        help="skip GetSessionToken; use the long-term keys directly",
+    )
     parser.add_argument("--region", metavar="REGION", help="the AWS region")
 
 
@@ -73,7 +109,7 @@ def _split_command(argv: list[str]) -> tuple[list[str], list[str]]:
     """Everything after the first ``--`` is the command of `exec`, untouched by argparse."""
     if "--" in argv:
         index = argv.index("--")
-        return argv[:index], argv[index + 1:]
+        return argv[:index], argv[index + 1 :]
     return argv, []
 
 
@@ -91,7 +127,9 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
     try:
         head, tail = _split_command(args_list)
         parser = build_parser()
-        args = parser.parse_args(head)
+        args, extra = parser.parse_known_args(head)
+        if extra:
+            _refuse_extra(extra, args.command)
         _configure_logging(args.debug, env)
         if args.command is None:
             env.stderr.write(parser.format_help())

@@ -80,7 +80,9 @@ def _check_headers(text: str, path: str) -> None:
     """configparser reports a header missing its ``]`` as a confusing later error; catch it first."""
     for number, line in enumerate(text.splitlines(), start=1):
         if _BROKEN_HEADER.match(line):
-            raise ConfigError(f"{path}:{number}: broken section header {line.strip()!r} (missing ']')")
+            raise ConfigError(
+                f"{path}:{number}: broken section header {line.strip()!r} (missing ']')"
+            )
 
 
 def parse_config(text: str, path: str) -> ConfigFile:

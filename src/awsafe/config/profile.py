@@ -9,8 +9,8 @@ from collections.abc import Mapping
 
 from awsafe.errors import ConfigError
 
-ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
-SESSION_NAME = re.compile(r"^[\w+=,.@-]{2,64}$")
+ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$", re.ASCII)
+SESSION_NAME = re.compile(r"^[\w+=,.@-]{2,64}$", re.ASCII)
 MIN_ROLE_DURATION = dt.timedelta(seconds=900)
 MAX_ROLE_DURATION = dt.timedelta(seconds=43200)
 
@@ -105,14 +105,18 @@ def parse_duration_seconds(text: str, where: str) -> dt.timedelta:
     try:
         seconds = int(text)
     except ValueError:
-        raise ConfigError(f"{where}: duration_seconds must be a whole number, got {text!r}") from None
+        raise ConfigError(
+            f"{where}: duration_seconds must be a whole number, got {text!r}"
+        ) from None
     duration = dt.timedelta(seconds=seconds)
     if not MIN_ROLE_DURATION <= duration <= MAX_ROLE_DURATION:
         raise ConfigError(f"{where}: duration_seconds must be between 900 and 43200, got {seconds}")
     return duration
 
 
-def build_profile(name: str, values: Mapping[str, str], wheres: Mapping[str, str], where: str) -> ProfileConfig:
+def build_profile(
+    name: str, values: Mapping[str, str], wheres: Mapping[str, str], where: str
+) -> ProfileConfig:
     """Type and validate merged raw values; every error names file:line of the bad key."""
 
     def get(key: str) -> str | None:

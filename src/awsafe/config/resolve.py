@@ -112,7 +112,7 @@ def resolve_chain(
         assert source is not None
         names = [p.name for p in chain]
         if source in names:
-            loop = " -> ".join((*names[names.index(source):], source))
+            loop = " -> ".join((*names[names.index(source) :], source))
             raise ConfigError(f"{current.where}: source_profile loop: {loop}")
         if source not in config.profiles:
             section = config.profiles.get(current.name)

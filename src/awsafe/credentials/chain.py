@@ -31,7 +31,7 @@ class SessionOptions:
     no_session: bool = False  # --no-session
     session_token_ttl: dt.timedelta = ONE_HOUR  # AWS_SESSION_TOKEN_TTL
     chained_session_token_ttl: dt.timedelta = dt.timedelta(hours=8)  # AWS_CHAINED_SESSION_TOKEN_TTL
-    assume_role_ttl: dt.timedelta = ONE_HOUR  # AWS_ASSUME_ROLE_TTL
+    assume_role_ttl: dt.timedelta | None = None  # AWS_ASSUME_ROLE_TTL, beats duration_seconds
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,7 +50,11 @@ def endpoint_for_profile(env: Mapping[str, str]) -> EndpointFor:
     def endpoint(profile: ProfileConfig) -> Endpoint:
         url = None
         if not ignore_configured:
-            url = env.get("AWS_ENDPOINT_URL_STS") or env.get("AWS_ENDPOINT_URL") or profile.endpoint_url
+            url = (
+                env.get("AWS_ENDPOINT_URL_STS")
+                or env.get("AWS_ENDPOINT_URL")
+                or profile.endpoint_url
+            )
         return Endpoint(
             region=profile.region or "us-east-1",
             url=url or None,
@@ -108,10 +112,11 @@ class ChainBuilder:
                 f"profile {profile.name!r} uses web identity, which this version of awsafe "
                 "does not support yet"
             )
-        if profile.credential_process:
+        if profile.credential_process or profile.credential_source:
+            key = "credential_process" if profile.credential_process else "credential_source"
             raise NoCredentialsError(
-                f"profile {profile.name!r} uses credential_process, which this version of awsafe "
-                "does not support yet"
+                f"profile {profile.name!r} uses {key}, which this version of awsafe does not "
+                "support yet"
             )
         if not profile.defined:
             raise NoCredentialsError(
@@ -126,6 +131,7 @@ class ChainBuilder:
         )
 
     def _session_token(self, profile: ProfileConfig, source: Provider) -> Provider:
+        _refuse_mfa(profile)
         duration = self._options.duration or self._options.session_token_ttl
         return SessionTokenProvider(
             source, self._endpoint_for(profile), duration, profile=profile.name
@@ -133,7 +139,8 @@ class ChainBuilder:
 
     def _assume_role(self, profile: ProfileConfig, source: Built) -> Built:
         assert profile.role_arn is not None
-        duration = self._options.duration or profile.duration or self._options.assume_role_ttl
+        options = self._options
+        duration = options.duration or options.assume_role_ttl or profile.duration or ONE_HOUR
         if source.is_role and duration > MAX_CHAINED_ROLE:
             duration = MAX_CHAINED_ROLE
         request = AssumeRoleRequest(
@@ -145,12 +152,17 @@ class ChainBuilder:
             tags=profile.session_tags,
             transitive_tag_keys=profile.transitive_session_tags,
         )
-        if profile.mfa_serial:
-            raise ConfigError(
-                f"{profile.where}: profile {profile.name!r} sets mfa_serial; MFA is not supported "
-                "by this version of awsafe yet"
-            )
+        _refuse_mfa(profile)
         provider = AssumeRoleProvider(
             source.provider, self._endpoint_for(profile), request, profile=profile.name
         )
         return Built(provider, is_role=True)
+
+
+def _refuse_mfa(profile: ProfileConfig) -> None:
+    """Calling STS without the code would fail at AWS or, worse, succeed without MFA."""
+    if profile.mfa_serial:
+        raise ConfigError(
+            f"{profile.where}: profile {profile.name!r} sets mfa_serial (possibly inherited from "
+            "[default] or AWS_MFA_SERIAL); MFA is not supported by this version of awsafe yet"
+        )

@@ -44,13 +44,15 @@ class StoredKeys:
         return self._store.delete(PREFIX + profile)
 
     def profiles(self) -> list[str]:
-        return sorted(key[len(PREFIX):] for key in self._store.keys() if key.startswith(PREFIX))
+        return sorted(key[len(PREFIX) :] for key in self._store.keys() if key.startswith(PREFIX))
 
 
 def _decode(raw: bytes, profile: str) -> Credentials:
     try:
         data = json.loads(raw)
-        return Credentials(access_key_id=data["AccessKeyId"], secret_access_key=data["SecretAccessKey"])
+        return Credentials(
+            access_key_id=data["AccessKeyId"], secret_access_key=data["SecretAccessKey"]
+        )
     except (ValueError, KeyError, TypeError) as e:
         raise StoreCorruptError(f"the stored keys of profile {profile!r} are unreadable") from e
 

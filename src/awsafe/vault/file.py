@@ -37,9 +37,7 @@ class FileStore:
 
     name = "file"
 
-    def __init__(
-        self, directory: Path, passphrase: Callable[[], str], *, scrypt_log2n: int = 17
-    ) -> None:
+    def __init__(self, directory: Path, passphrase: Callable[[], str], *, scrypt_log2n: int = 17) -> None:
         if not fmt.MIN_LOG2N <= scrypt_log2n <= fmt.MAX_LOG2N:
             raise StoreError(
                 f"the scrypt cost log2(N) must be between {fmt.MIN_LOG2N} and {fmt.MAX_LOG2N},"
@@ -115,9 +113,7 @@ class FileStore:
         if header is not None:
             return self._open(header, self._passphrase())
         if not create or self._item_files():
-            raise StoreCorruptError(
-                f"the file vault in {self.directory} has items but no {fmt.HEADER_NAME}"
-            )
+            raise StoreCorruptError(f"the file vault in {self.directory} has items but no {fmt.HEADER_NAME}")
         passphrase = self._passphrase()
         self._ensure_directory()
         try:

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import importlib
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -61,14 +62,12 @@ def _why_not_viable(cls: type[KeyringBackend]) -> str | None:
 def _secret_service_running() -> bool:
     # Viability also accepts a daemon D-Bus could *activate*; on a headless box that daemon
     # has no unlocked collection and would need a prompt, so auto-selection wants a running one.
-    from jeepney.bus_messages import message_bus  # type: ignore[import-untyped]
-    from jeepney.io.blocking import open_dbus_connection  # type: ignore[import-untyped]
+    from jeepney.bus_messages import message_bus
+    from jeepney.io.blocking import open_dbus_connection
 
     try:
         with open_dbus_connection(bus="SESSION") as conn:
-            reply = conn.send_and_get_reply(
-                message_bus.NameHasOwner("org.freedesktop.secrets"), timeout=2
-            )
+            reply = conn.send_and_get_reply(message_bus.NameHasOwner("org.freedesktop.secrets"), timeout=2)
             return bool(reply.body[0])
     except Exception:  # noqa: BLE001 - no bus, no auth, a timeout: all mean "not running"
         return False
@@ -98,9 +97,7 @@ class KeychainStore:
     finds; nothing is imported or probed before the first call.
     """
 
-    def __init__(
-        self, service: str = "awsafe", backend_name: str | None = None, *, lock_path: Path
-    ) -> None:
+    def __init__(self, service: str = "awsafe", backend_name: str | None = None, *, lock_path: Path) -> None:
         if backend_name is not None and backend_name not in BACKENDS:
             raise StoreUnavailableError(
                 f"unknown keychain backend {backend_name!r}; known: {', '.join(BACKENDS)}"
@@ -126,10 +123,11 @@ class KeychainStore:
     def set(self, key: str, value: bytes) -> None:
         username = _username(key)
         encoded = base64.b64encode(value).decode("ascii")
-        # Index first: a crash in between leaves a listed name with no item (keys() hides
-        # it), never a secret that no listing shows.
-        self._update_index(lambda names: names | {key})
-        self._call("write", lambda ring: ring.set_password(self.service, username, encoded))
+        with self._writing():
+            # Index first: a crash in between leaves a listed name with no item (keys() hides
+            # it), never a secret that no listing shows.
+            self._change_index(lambda names: names | {key})
+            self._call("write", lambda ring: ring.set_password(self.service, username, encoded))
 
     def delete(self, key: str) -> bool:
         from keyring.errors import PasswordDeleteError
@@ -146,15 +144,36 @@ class KeychainStore:
                 return False
             return True
 
-        removed = self._call("delete", remove)
-        self._update_index(lambda names: names - {key})
+        with self._writing():
+            removed = self._call("delete", remove)
+            self._change_index(lambda names: names - {key})
         return removed
 
     def keys(self) -> list[str]:
         names = self._read_index()
         return sorted(name for name in names if self.get(name) is not None)
 
-    # -- the index --------------------------------------------------------------
+    # -- the index and the write lock ---------------------------------------------------
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Serialise every write of every awsafe process to this service.
+
+        The index is a read-modify-write, so it needs the lock anyway; holding it for the
+        item write too matters on gnome-keyring, whose file-backed collection briefly
+        vanishes from D-Bus when several clients write at once (seen as "Prompt dismissed"
+        or "Item does not exist" errors in other processes).
+        """
+        try:
+            self._lock_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            lock = exclusive_lock(self._lock_path)
+            lock.__enter__()
+        except OSError as e:
+            raise StoreError(f"cannot lock {self._lock_path}: {e.strerror or e}") from e
+        try:
+            yield
+        finally:
+            lock.__exit__(None, None, None)
 
     def _read_index(self) -> frozenset[str]:
         text = self._call("read", lambda ring: ring.get_password(self.service, INDEX_USERNAME))
@@ -172,19 +191,13 @@ class KeychainStore:
             )
         return frozenset(names)
 
-    def _update_index(self, change: Callable[[frozenset[str]], frozenset[str]]) -> None:
-        try:
-            self._lock_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            with exclusive_lock(self._lock_path):
-                before = self._read_index()
-                after = change(before)
-                if after != before:
-                    text = json.dumps(sorted(after))
-                    self._call(
-                        "write", lambda ring: ring.set_password(self.service, INDEX_USERNAME, text)
-                    )
-        except OSError as e:
-            raise StoreError(f"cannot lock {self._lock_path}: {e.strerror or e}") from e
+    def _change_index(self, change: Callable[[frozenset[str]], frozenset[str]]) -> None:
+        """Apply ``change`` to the index; only under ``_writing``."""
+        before = self._read_index()
+        after = change(before)
+        if after != before:
+            text = json.dumps(sorted(after))
+            self._call("write", lambda ring: ring.set_password(self.service, INDEX_USERNAME, text))
 
     # -- talking to keyring -------------------------------------------------------
 
@@ -192,9 +205,7 @@ class KeychainStore:
         if self._backend is None:
             name = self._backend_name or usable_keychain_backend()
             if name is None:
-                raise StoreUnavailableError(
-                    "no OS keychain is available here", hint="use the file backend"
-                )
+                raise StoreUnavailableError("no OS keychain is available here", hint="use the file backend")
             cls = _backend_class(name)
             reason = _why_not_viable(cls)
             if reason is not None:

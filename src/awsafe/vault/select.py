@@ -48,6 +48,4 @@ def open_store(
             f"the {name!r} backend is not implemented in awsafe yet",
             hint=f"use one of: {', '.join(backend_names())}",
         )
-    raise UsageError(
-        f"unknown vault backend {backend!r}; valid backends: {', '.join(backend_names())}"
-    )
+    raise UsageError(f"unknown vault backend {backend!r}; valid backends: {', '.join(backend_names())}")

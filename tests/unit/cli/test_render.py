@@ -43,4 +43,6 @@ def test_json_is_credential_process_version_1() -> None:
 def test_credentials_repr_hides_secrets() -> None:
     text = repr(TEMPORARY)
     assert "wJalr" not in text and "FQoG" not in text and "EXAMPLE01" not in text
-    assert text.endswith("expires_at=datetime.datetime(2026, 1, 1, 12, 0, 0, 123456, tzinfo=datetime.timezone.utc))")
+    assert text.endswith(
+        "expires_at=datetime.datetime(2026, 1, 1, 12, 0, 0, 123456, tzinfo=datetime.timezone.utc))"
+    )

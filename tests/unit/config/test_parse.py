@@ -40,7 +40,9 @@ def test_hash_inside_value_is_kept_and_spaced_hash_is_a_comment() -> None:
 
 
 def test_keys_are_case_insensitive_and_names_case_sensitive() -> None:
-    config = parse_config("[profile Dev]\nREGION = eu-west-1\n[profile dev]\nregion = us-east-2\n", "c")
+    config = parse_config(
+        "[profile Dev]\nREGION = eu-west-1\n[profile dev]\nregion = us-east-2\n", "c"
+    )
     assert config.profiles["Dev"].values["region"] == "eu-west-1"
     assert config.profiles["dev"].values["region"] == "us-east-2"
 
@@ -52,7 +54,10 @@ def test_nested_blocks_are_tolerated() -> None:
 
 
 def test_sso_sessions_and_other_sections() -> None:
-    text = "[sso-session corp]\nsso_region = eu-west-1\n[plugins]\nx = y\n[services s]\nsts =\n  endpoint_url = http://x\n"
+    text = (
+        "[sso-session corp]\nsso_region = eu-west-1\n[plugins]\nx = y\n"
+        "[services s]\nsts =\n  endpoint_url = http://x\n"
+    )
     config = parse_config(text, "c")
     assert config.sso_sessions["corp"].values == {"sso_region": "eu-west-1"}
     assert list(config.profiles) == []

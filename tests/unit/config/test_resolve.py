@@ -44,18 +44,30 @@ def test_precedence_flag_env_profile_include_default() -> None:
     assert resolve_profile(cfg, "p", {}).duration == dt.timedelta(seconds=1800)
     assert resolve_profile(cfg, "p", {}).mfa_serial == "arn:aws:iam::1:mfa/d"
     assert resolve_profile(cfg, "p", {"AWS_DEFAULT_REGION": "env2"}).region == "env2"
-    assert resolve_profile(cfg, "p", {"AWS_REGION": "env", "AWS_DEFAULT_REGION": "env2"}).region == "env"
-    assert resolve_profile(cfg, "p", {"AWS_REGION": "env"}, overrides=Overrides(region="flag")).region == "flag"
+    assert (
+        resolve_profile(cfg, "p", {"AWS_REGION": "env", "AWS_DEFAULT_REGION": "env2"}).region
+        == "env"
+    )
+    assert (
+        resolve_profile(cfg, "p", {"AWS_REGION": "env"}, overrides=Overrides(region="flag")).region
+        == "flag"
+    )
 
 
 def test_own_keys_beat_include() -> None:
-    cfg = config("[profile base]\nregion = inc\n[profile p]\ninclude_profile = base\nregion = own\n")
+    cfg = config(
+        "[profile base]\nregion = inc\n[profile p]\ninclude_profile = base\nregion = own\n"
+    )
     assert resolve_profile(cfg, "p", {}).region == "own"
 
 
 def test_target_only_env_overrides() -> None:
     cfg = config(f"[profile src]\n[profile p]\nrole_arn = {ROLE}\nsource_profile = src\n")
-    env = {"AWS_ROLE_SESSION_NAME": "from-env", "AWS_SESSION_TAGS": "a=1,b=2", "AWS_TRANSITIVE_TAGS": "a"}
+    env = {
+        "AWS_ROLE_SESSION_NAME": "from-env",
+        "AWS_SESSION_TAGS": "a=1,b=2",
+        "AWS_TRANSITIVE_TAGS": "a",
+    }
     p, src = resolve_chain(cfg, "p", env)
     assert p.role_session_name == "from-env"
     assert p.session_tags == (("a", "1"), ("b", "2"))
@@ -114,7 +126,10 @@ def test_profile_without_section_is_marked_undefined() -> None:
 @pytest.mark.parametrize(
     ("line", "message"),
     [
-        ("role_arn = arn:aws:iam::123:user/x", "cfg:2: role_arn 'arn:aws:iam::123:user/x' is not an IAM role ARN"),
+        (
+            "role_arn = arn:aws:iam::123:user/x",
+            "cfg:2: role_arn 'arn:aws:iam::123:user/x' is not an IAM role ARN",
+        ),
         ("duration_seconds = 60", "cfg:2: duration_seconds must be between 900 and 43200"),
         ("duration_seconds = soon", "cfg:2: duration_seconds must be a whole number"),
         ("role_session_name = has space", "cfg:2: role_session_name 'has space' must be"),

@@ -15,7 +15,7 @@ from awsafe.config.parse import parse_config
 from awsafe.config.resolve import resolve_chain
 from awsafe.credentials.chain import ChainBuilder, SessionOptions, endpoint_for_profile
 from awsafe.credentials.stored import StoredKeys
-from awsafe.errors import AwsError, NoCredentialsError
+from awsafe.errors import AwsError, ConfigError, NoCredentialsError
 from awsafe.model import Credentials
 from awsafe.vault.memory import MemoryStore
 
@@ -52,11 +52,12 @@ def stub(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Stubber, list[tuple[
         stubber.assert_no_pending_responses()
 
 
-def build(text: str, profile: str, options: SessionOptions = SessionOptions()) -> Credentials:
+def build(text: str, profile: str, options: SessionOptions | None = None) -> Credentials:
     keys = StoredKeys(MemoryStore())
     keys.set("demo", DEMO)
     chain = resolve_chain(parse_config(text, "cfg"), profile, {})
-    return ChainBuilder(keys, options, endpoint_for_profile({}), lambda: NOW).build(chain).retrieve()
+    builder = ChainBuilder(keys, options or SessionOptions(), endpoint_for_profile({}), lambda: NOW)
+    return builder.build(chain).retrieve()
 
 
 SEED = (
@@ -130,3 +131,43 @@ def test_access_denied_names_role_profile_and_hint(stub: Any) -> None:
 def test_profile_with_no_source_lists_what_was_tried(stub: Any) -> None:
     with pytest.raises(NoCredentialsError, match="tried keys in the memory vault, source_profile"):
         build(SEED + "[profile empty]\nregion = x\n", "empty")
+
+
+def test_assume_role_ttl_env_beats_duration_seconds_and_flag_beats_both(stub: Any) -> None:
+    stubber, _ = stub
+    text = SEED.replace("region=ap-northeast-2\n", "region=ap-northeast-2\nduration_seconds = 7200\n")
+    expected = {
+        "RoleArn": ROLE,
+        "RoleSessionName": "test",
+        "ExternalId": "35e413a2-b7d2-45a3-9126-6fdf4563863d",
+    }
+    stubber.add_response(
+        "assume_role", sts_response("ASIAROLEROLEROLE0001"), {**expected, "DurationSeconds": 7200}
+    )
+    build(text, "test")
+    stubber.add_response(
+        "assume_role", sts_response("ASIAROLEROLEROLE0001"), {**expected, "DurationSeconds": 1800}
+    )
+    build(text, "test", SessionOptions(assume_role_ttl=dt.timedelta(minutes=30)))
+    stubber.add_response(
+        "assume_role", sts_response("ASIAROLEROLEROLE0001"), {**expected, "DurationSeconds": 900}
+    )
+    build(
+        text,
+        "test",
+        SessionOptions(duration=dt.timedelta(minutes=15), assume_role_ttl=dt.timedelta(minutes=30)),
+    )
+
+
+@pytest.mark.parametrize("profile", ["demo", "test"])
+def test_mfa_serial_is_refused_until_supported(stub: Any, profile: str) -> None:
+    text = SEED.replace(
+        "[profile demo]\n", "[default]\nmfa_serial = arn:aws:iam::123456789012:mfa/u\n[profile demo]\n"
+    )
+    with pytest.raises(ConfigError, match="mfa_serial"):
+        build(text, profile)
+
+
+def test_credential_source_is_refused_until_supported(stub: Any) -> None:
+    with pytest.raises(NoCredentialsError, match="credential_source"):
+        build(SEED + "[profile ec2]\ncredential_source = Ec2InstanceMetadata\n", "ec2")

@@ -84,6 +84,7 @@ def test_wrong_passphrase_is_detected_and_changes_no_byte(vault_dir: Path) -> No
     good = open_vault(vault_dir)
     good.set("credentials/demo", b"secret-value")
     good.set("other", b"x")
+    vault_dir.chmod(0o750)  # a writer would tighten this: the wrong passphrase must not get there
     before = snapshot(vault_dir.parent)
     ask = Counter("not the passphrase")
     wrong = open_vault(vault_dir, ask)
@@ -104,9 +105,7 @@ def test_wrong_passphrase_is_detected_and_changes_no_byte(vault_dir: Path) -> No
     assert open_vault(vault_dir).get("credentials/demo") == b"secret-value"
 
 
-def test_passphrase_and_kdf_run_once_however_many_calls(
-    vault_dir: Path, count_kdf: list[int]
-) -> None:
+def test_passphrase_and_kdf_run_once_however_many_calls(vault_dir: Path, count_kdf: list[int]) -> None:
     ask = Counter()
     creator = open_vault(vault_dir, ask)
     for i in range(10):
@@ -214,6 +213,14 @@ def test_swapped_item_files_are_detected(vault_dir: Path) -> None:
         fresh.keys()
 
 
+def test_ciphertext_is_bound_to_its_file_name() -> None:
+    keys = fmt.derive_keys(PASSPHRASE, fmt.KdfParams(salt=b"s" * 16, log2n=FAST))
+    name_a, name_b = keys.file_name(b"a"), keys.file_name(b"b")
+    sealed = fmt.seal_item(keys, name_a, b"a", b"value")
+    assert fmt.open_item(keys, name_a, sealed) == (b"a", b"value")
+    assert fmt.open_item(keys, name_b, sealed) is None
+
+
 def test_item_from_another_vault_is_detected(tmp_path: Path, vault_dir: Path) -> None:
     other = tmp_path / "other"
     open_vault(other).set("k", b"from the other vault")  # same passphrase, other salt
@@ -259,9 +266,7 @@ def test_corrupt_header_is_reported_and_never_rewritten(vault_dir: Path, header:
         ("name", "argon2id"),
     ],
 )
-def test_header_with_bad_kdf_parameters_is_corrupt(
-    vault_dir: Path, field: str, value: object
-) -> None:
+def test_header_with_bad_kdf_parameters_is_corrupt(vault_dir: Path, field: str, value: object) -> None:
     open_vault(vault_dir).set("k", b"v")
     header = json.loads((vault_dir / "vault.json").read_text())
     header["kdf"][field] = value
@@ -323,16 +328,15 @@ def test_loose_directory_is_tightened_on_write(vault_dir: Path) -> None:
     assert stat.S_IMODE(vault_dir.stat().st_mode) == 0o700
 
 
-def test_traversing_key_names_stay_inside(vault_dir: Path) -> None:
-    names = ["../../x", "../x", "/etc/passwd-awsafe", "a/../../b", "x\0y", "C:\\x", "~/.ssh/k"]
+def test_traversing_key_names_stay_inside(tmp_path: Path, vault_dir: Path) -> None:
+    names = ["../../x", "../x", "/tmp/awsafe-escape", "a/../../b", "x\0y", "C:\\x", "~/.ssh/k"]
+    before = set(tmp_path.iterdir())
     store = open_vault(vault_dir)
     for name in names:
         store.set(name, name.encode())
-    assert sorted(os.listdir(vault_dir.parent)) == ["vault"]
-    assert sorted(os.listdir(vault_dir.parent.parent)) == sorted(
-        p.name for p in vault_dir.parent.parent.iterdir()
-    )
-    assert not (vault_dir.parent.parent / "x").exists()
+    assert set(tmp_path.iterdir()) == before | {vault_dir.parent}
+    assert os.listdir(vault_dir.parent) == ["vault"]
+    assert not Path("/tmp/awsafe-escape").exists()
     for path in vault_dir.iterdir():
         assert path.name in ("vault.json", ".lock") or fmt.ITEM_NAME.fullmatch(path.name)
     assert store.keys() == sorted(names)
@@ -363,30 +367,40 @@ def test_junk_and_stale_temp_files_are_ignored(vault_dir: Path) -> None:
 WORKERS, KEYS_PER_WORKER = 6, 20
 
 
-def _write_many(directory: str, worker: int, start: object) -> None:
+def _write_many(directory: str, worker: int, start: object, kdf_runs: object) -> None:
+    runs = 0
+    real = fmt.derive_master_key
+
+    def spy(passphrase: str, params: fmt.KdfParams) -> bytes:
+        nonlocal runs
+        runs += 1
+        return real(passphrase, params)
+
+    fmt.derive_master_key = spy  # this is a throwaway child process
     start.wait()  # type: ignore[attr-defined]  # a multiprocessing Barrier
     store = FileStore(Path(directory), lambda: PASSPHRASE, scrypt_log2n=FAST)
     for i in range(KEYS_PER_WORKER):
         store.set(f"worker{worker}/key{i}", f"{worker}:{i}".encode())
         store.set("shared", f"{worker}:{i}".encode())
+    kdf_runs.put(runs)  # type: ignore[attr-defined]  # a multiprocessing Queue
 
 
 def test_concurrent_writers_lose_nothing(vault_dir: Path) -> None:
     ctx = multiprocessing.get_context("spawn")
-    start = ctx.Barrier(WORKERS)
+    start, kdf_runs = ctx.Barrier(WORKERS), ctx.Queue()
     procs = [
-        ctx.Process(target=_write_many, args=(str(vault_dir), w, start)) for w in range(WORKERS)
+        ctx.Process(target=_write_many, args=(str(vault_dir), w, start, kdf_runs)) for w in range(WORKERS)
     ]
     for p in procs:
         p.start()
     for p in procs:
         p.join(timeout=120)
     assert [p.exitcode for p in procs] == [0] * WORKERS
+    # All raced to create the header; the lock lets the losers adopt it with one scrypt run.
+    assert [kdf_runs.get(timeout=5) for _ in procs] == [1] * WORKERS
     store = open_vault(vault_dir)
     expected = {
-        f"worker{w}/key{i}": f"{w}:{i}".encode()
-        for w in range(WORKERS)
-        for i in range(KEYS_PER_WORKER)
+        f"worker{w}/key{i}": f"{w}:{i}".encode() for w in range(WORKERS) for i in range(KEYS_PER_WORKER)
     }
     assert store.keys() == sorted([*expected, "shared"])
     for name, value in expected.items():
