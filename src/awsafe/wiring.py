@@ -21,7 +21,7 @@ from awsafe.credentials.chain import ChainBuilder, SessionOptions, endpoint_for_
 from awsafe.credentials.provider import Provider
 from awsafe.credentials.stored import StoredKeys
 from awsafe.environment import Environment
-from awsafe.errors import ConfigError, PromptError, UsageError
+from awsafe.errors import PromptError, UsageError
 from awsafe.vault.base import Store
 
 log = logging.getLogger("awsafe")
@@ -171,18 +171,3 @@ def build_provider(
     provider = builder.build(chain)
     log.debug("credentials: %s", provider.describe())
     return provider
-
-
-def target_region(chain: list[ProfileConfig]) -> str | None:
-    return chain[0].region
-
-
-__all__ = [
-    "ConfigError",
-    "CredentialRequest",
-    "GlobalOptions",
-    "build_provider",
-    "open_vault",
-    "read_config",
-    "resolve_profile_chain",
-]

@@ -123,7 +123,3 @@ def resolve_chain(
             )
         chain.append(resolve_profile(config, source, env, is_target=False, overrides=overrides))
     return chain
-
-
-def profile_names(config: ConfigFile) -> list[str]:
-    return list(config.profiles)

@@ -164,16 +164,13 @@ class KeychainStore:
         vanishes from D-Bus when several clients write at once (seen as "Prompt dismissed"
         or "Item does not exist" errors in other processes).
         """
-        try:
-            self._lock_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            lock = exclusive_lock(self._lock_path)
-            lock.__enter__()
-        except OSError as e:
-            raise StoreError(f"cannot lock {self._lock_path}: {e.strerror or e}") from e
-        try:
+        with contextlib.ExitStack() as stack:
+            try:
+                self._lock_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+                stack.enter_context(exclusive_lock(self._lock_path))
+            except OSError as e:
+                raise StoreError(f"cannot lock {self._lock_path}: {e.strerror or e}") from e
             yield
-        finally:
-            lock.__exit__(None, None, None)
 
     def _read_index(self) -> frozenset[str]:
         text = self._call("read", lambda ring: ring.get_password(self.service, INDEX_USERNAME))

@@ -288,7 +288,8 @@ def test_missing_header_with_items_is_corrupt_and_not_recreated(vault_dir: Path)
     open_vault(vault_dir).set("k", b"v")
     (vault_dir / "vault.json").unlink()
     store = open_vault(vault_dir)
-    for attempt in (lambda: store.get("k"), lambda: store.set("k2", b"v")):
+    attempts: list[Callable[[], object]] = [lambda: store.get("k"), lambda: store.set("k2", b"v")]
+    for attempt in attempts:
         with pytest.raises(StoreCorruptError, match="no vault.json"):
             attempt()
     assert not (vault_dir / "vault.json").exists()

@@ -1,0 +1,78 @@
+"""The seed's flow with the keys in the OS keychain (a real gnome-keyring Secret Service).
+
+It writes items under the real service name "awsafe", so it runs only inside the
+throwaway keyring that scripts/test starts, never against a developer's own keyring.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import BIN, EXTERNAL_ID, seed_config
+from tests.support.env import run_awsafe
+from tests.support.moto_server import MotoServer
+
+# Read at import, before the autouse fixture scrubs AWSAFE_* variables.
+THROWAWAY_KEYRING = os.environ.get("AWSAFE_TEST_SECRET_SERVICE") == "required"
+
+pytestmark = [
+    pytest.mark.secret_service,
+    pytest.mark.skipif(
+        not THROWAWAY_KEYRING,
+        reason="needs the throwaway Secret Service of scripts/test (would write to your keyring)",
+    ),
+]
+
+
+def _awsafe_items() -> list[dict[str, str]]:
+    import secretstorage
+
+    with closing(secretstorage.dbus_init()) as conn:
+        collection = secretstorage.get_default_collection(conn)
+        return [item.get_attributes() for item in collection.search_items({"service": "awsafe"})]
+
+
+def test_seed_flow_with_secret_service_backend(moto: MotoServer, isolated_env: Path) -> None:
+    key_id, secret = moto.create_user_with_key("demo")
+    role_arn = moto.create_role("seed-role", moto.user_arn("demo"), external_id=EXTERNAL_ID)
+    config = Path(os.environ["AWS_CONFIG_FILE"])
+    config.parent.mkdir(parents=True)
+    config.write_text(seed_config(role_arn))
+    env = {**moto.endpoint_env(), "AWSAFE_BACKEND": "", "AWS_VAULT_BACKEND": "secret-service"}
+    added = run_awsafe(
+        "add",
+        "demo",
+        "--env",
+        env={**env, "AWS_ACCESS_KEY_ID": key_id, "AWS_SECRET_ACCESS_KEY": secret},
+    )
+    assert added.returncode == 0, added.stderr
+    assert "secret-service vault" in added.stderr
+    try:
+        result = run_awsafe(
+            "exec",
+            "test",
+            "--",
+            str(BIN / "aws"),
+            "sts",
+            "get-caller-identity",
+            "--output",
+            "json",
+            env=env,
+        )
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)["Arn"].endswith(":assumed-role/seed-role/test")
+        (assume,) = moto.calls("AssumeRole")
+        assert assume.access_key_id == key_id and assume.params["ExternalId"] == EXTERNAL_ID
+        # nothing of the file vault was created, and the keyring holds the item
+        assert not (isolated_env / ".awsafe" / "vault").exists()
+        assert _awsafe_items()
+        listed = run_awsafe("list", "--credentials", env=env)
+        assert listed.stdout.splitlines() == ["demo"]
+    finally:
+        run_awsafe("remove", "-f", "demo", env=env)
+    assert run_awsafe("list", "--credentials", env=env).stdout.splitlines() == []
