@@ -60,4 +60,7 @@ def test_debug_shows_the_traceback() -> None:
 def test_usage_error_is_short() -> None:
     result = run_awsafe("export", "--format", "yaml", "test")
     assert result.returncode == 2
-    assert "invalid choice: 'yaml'" in result.stderr and "Traceback" not in result.stderr
+    assert "invalid choice" in result.stderr and "Traceback" not in result.stderr
+    assert "yaml" not in result.stderr  # a rejected word is never echoed: it may be a secret
+    command = run_awsafe("AKIASECRETLOOKING00X")
+    assert command.returncode == 2 and "AKIASECRETLOOKING00X" not in command.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import sys
 import traceback
 from collections.abc import Sequence
@@ -20,6 +21,8 @@ class _Parser(argparse.ArgumentParser):
     """argparse that raises UsageError instead of printing and exiting."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
+        # argparse quotes the rejected word; it may be a secret pasted in the wrong place.
+        message = re.sub(r"invalid choice: '.*?'", "invalid choice", message)
         command = self.prog.removeprefix("awsafe").strip()
         prefix = f"{command}: " if command else ""
         raise UsageError(f"{prefix}{message}", hint=f"see: {self.prog} --help")
