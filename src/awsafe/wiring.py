@@ -10,19 +10,24 @@ import dataclasses
 import datetime as dt
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from awsafe.config.load import config_path, load_config
 from awsafe.config.parse import ConfigFile
 from awsafe.config.profile import ProfileConfig
 from awsafe.config.resolve import Overrides, resolve_chain
-from awsafe.credentials.chain import ChainBuilder, SessionOptions, endpoint_for_profile
+from awsafe.credentials.cache import DEFAULT_MIN_TTL, SessionCache
+from awsafe.credentials.chain import ChainBuilder, MfaCodes, SessionOptions, endpoint_for_profile
 from awsafe.credentials.provider import Provider
 from awsafe.credentials.stored import StoredKeys
 from awsafe.environment import Environment
 from awsafe.errors import PromptError, UsageError
 from awsafe.vault.base import Store
+
+if TYPE_CHECKING:
+    from awsafe.prompts.mfa import MfaRequest
 
 log = logging.getLogger("awsafe")
 
@@ -149,6 +154,39 @@ class CredentialRequest:
     region: str | None = None
     duration: str | None = None
     no_session: bool = False
+    mfa_token: str | None = dataclasses.field(default=None, repr=False)
+    server_running: bool = False
+
+
+def session_cache(store: Store, env: Environment) -> SessionCache:
+    """The cache of temporary credentials inside ``store``, with its cross-process locks."""
+    from awsafe.locks import FileLocks
+
+    min_ttl_text = env.get("AWS_MIN_TTL")
+    min_ttl = parse_duration(min_ttl_text, "AWS_MIN_TTL") if min_ttl_text else DEFAULT_MIN_TTL
+    locks = FileLocks(state_dir(env) / "locks", notice=lambda text: env.stderr.write(f"awsafe: {text}\n"))
+    return SessionCache(store, locks, env.clock, min_ttl)
+
+
+def mfa_codes(options: GlobalOptions, env: Environment, request: CredentialRequest) -> MfaCodes:
+    """Ask for MFA codes the way the user chose; the choice is made on the first question only."""
+    chosen: list[Callable[[MfaRequest], str]] = []
+
+    def ask(profile: str, serial: str, process: str | None) -> str:
+        from awsafe.prompts.mfa import MfaRequest, choose_mfa_source
+
+        if not chosen:
+            chosen.append(
+                choose_mfa_source(
+                    token=request.mfa_token,
+                    driver=options.prompt or env.get("AWSAFE_PROMPT", "AWS_VAULT_PROMPT"),
+                    environ=env.environ,
+                    server_running=request.server_running,
+                )
+            )
+        return chosen[0](MfaRequest(profile=profile, serial=serial, mfa_process=process))
+
+    return ask
 
 
 def resolve_profile_chain(env: Environment, request: CredentialRequest) -> list[ProfileConfig]:
@@ -161,12 +199,14 @@ def build_provider(
 ) -> Provider:
     if request.duration and request.no_session and not chain[0].role_arn:
         raise UsageError("--duration has no effect with --no-session for a profile without a role")
-    keys = StoredKeys(open_vault(options, env))
+    store = open_vault(options, env)
     builder = ChainBuilder(
-        keys,
+        StoredKeys(store),
         session_options(env.environ, duration=request.duration, no_session=request.no_session),
         endpoint_for_profile(env.environ),
         env.clock,
+        cache=session_cache(store, env),
+        mfa=mfa_codes(options, env, request),
     )
     provider = builder.build(chain)
     log.debug("credentials: %s", provider.describe())

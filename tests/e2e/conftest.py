@@ -12,6 +12,7 @@ import pytest
 from tests.support.env import run_awsafe
 from tests.support.moto_server import MotoServer
 
+SERIAL = "arn:aws:iam::123456789012:mfa/demo"
 EXTERNAL_ID = "35e413a2-b7d2-45a3-9126-6fdf4563863d"
 BIN = Path(sys.executable).parent
 
@@ -66,3 +67,24 @@ def seed(moto: MotoServer, isolated_env: Path) -> Seed:
     )
     assert added.returncode == 0, added.stderr
     return world
+
+
+@pytest.fixture
+def mfa_world(seed: Seed) -> Seed:
+    moto = seed.moto
+    admin = moto.create_role("admin", moto.user_arn("demo"))
+    admin2 = moto.create_role("admin2", moto.user_arn("demo"))
+    key_id, secret = moto.create_user_with_key("mfauser")
+    seed.append_config(
+        f"\n[profile admin]\nrole_arn = {admin}\nsource_profile = demo\nmfa_serial = {SERIAL}\n"
+        "region = us-east-1\n"
+        f"[profile admin2]\nrole_arn = {admin2}\nsource_profile = demo\nmfa_serial = {SERIAL}\n"
+        f"[profile admin-long]\nrole_arn = {admin}\nsource_profile = demo\nmfa_serial = {SERIAL}\n"
+        "duration_seconds = 7200\n"
+        f"[profile mfauser]\nmfa_serial = arn:aws:iam::123456789012:mfa/mfauser\n"
+    )
+    added = run_awsafe(
+        "add", "mfauser", "--env", env={"AWS_ACCESS_KEY_ID": key_id, "AWS_SECRET_ACCESS_KEY": secret}
+    )
+    assert added.returncode == 0, added.stderr
+    return seed

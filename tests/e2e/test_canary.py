@@ -42,6 +42,8 @@ def test_secrets_stay_out_of_files_logs_and_errors(seed: Seed, tmp_path: Path) -
         ["--debug", "export", "--format", "env", "demo"],
         ["list"],
         ["exec", "demo", "--no-session", "--", "true"],
+        ["list", "--sessions"],
+        ["clear", "test"],
     ):
         result = run_awsafe(*args, env=seed.env)
         assert result.returncode == 0, result.stderr
@@ -55,6 +57,7 @@ def test_secrets_stay_out_of_files_logs_and_errors(seed: Seed, tmp_path: Path) -
         denied = run_awsafe(*debug, "exec", "test", "--", "true", env=seed.env)
         assert denied.returncode == 7
         outputs += [denied.stdout, denied.stderr]
+        assert run_awsafe("clear", env=seed.env).returncode == 0
         seed.moto.fail_next("GetSessionToken", code="Throttling", times=10)
         throttled = run_awsafe(*debug, "export", "demo", env=seed.env)
         assert throttled.returncode == 7

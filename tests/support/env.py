@@ -28,15 +28,20 @@ def run_awsafe(
     input: str | None = None,
     timeout: float = 60,
 ) -> subprocess.CompletedProcess[str]:
-    """Run `awsafe *args` with os.environ (already scrubbed by conftest) updated by `env`."""
+    """Run `awsafe *args` with os.environ (already scrubbed by conftest) updated by `env`.
+
+    stdin is closed unless ``input`` is given, and there is no terminal: a prompt fails fast.
+    """
     full_env = dict(os.environ)
     full_env.update(env or {})
     return subprocess.run(
         [str(awsafe_executable()), *args],
         env=full_env,
         input=input,
+        stdin=None if input is not None else subprocess.DEVNULL,
         text=True,
         capture_output=True,
         timeout=timeout,
         check=False,
+        start_new_session=True,  # no controlling terminal: /dev/tty cannot be opened, as under CI
     )

@@ -11,7 +11,7 @@ from awsafe.credentials.stored import StoredKeys
 from awsafe.environment import Environment
 from awsafe.errors import ConfigError, ExitCode, UsageError
 from awsafe.model import Credentials, redact
-from awsafe.wiring import GlobalOptions, config_file_path, open_vault, read_config
+from awsafe.wiring import GlobalOptions, config_file_path, open_vault, read_config, session_cache
 
 ACCESS_KEY_ID = re.compile(r"^[A-Z0-9]{16,128}$")
 
@@ -74,8 +74,10 @@ def run(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: 
             f"{resolved.source_profile!r}; add keys to that profile instead"
         )
     credentials = _read_keys(args, env)
-    keys = StoredKeys(open_vault(options, env))
+    store = open_vault(options, env)
+    keys = StoredKeys(store)
     keys.set(profile, credentials)
+    session_cache(store, env).clear_derived_from([profile])  # sessions of the old keys
     env.stderr.write(
         f"Added credentials {redact(credentials.access_key_id)} to profile {profile!r} "
         f"in the {keys.backend} vault\n"

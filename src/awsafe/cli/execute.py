@@ -40,20 +40,19 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(run=run)
 
 
-def profile_or_default(given: str | None, env: Environment) -> str:
-    return given or env.get("AWS_PROFILE") or "default"
+def credential_request(args: argparse.Namespace, env: Environment) -> CredentialRequest:
+    """The credential flags shared by exec and export; the profile defaults to $AWS_PROFILE."""
+    return CredentialRequest(
+        profile=args.profile or env.get("AWS_PROFILE") or "default",
+        region=args.region,
+        duration=args.duration,
+        no_session=args.no_session,
+        mfa_token=args.mfa_token,
+    )
 
 
 def run(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: Environment) -> int:
-    exec_options = ExecOptions(
-        request=CredentialRequest(
-            profile=profile_or_default(args.profile, env),
-            region=args.region,
-            duration=args.duration,
-            no_session=args.no_session,
-        ),
-        command=list(args.args) + tail,
-    )
+    exec_options = ExecOptions(request=credential_request(args, env), command=list(args.args) + tail)
     return exec_command(exec_options, options, env)
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from awsafe.cli.execute import profile_or_default, refuse_nesting
+from awsafe.cli.execute import credential_request, refuse_nesting
 from awsafe.cli.render import FORMATS, render
 from awsafe.environment import Environment
 from awsafe.errors import ExitCode, UsageError
-from awsafe.wiring import CredentialRequest, GlobalOptions, build_provider, resolve_profile_chain
+from awsafe.wiring import GlobalOptions, build_provider, resolve_profile_chain
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -26,12 +26,7 @@ def run(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: 
     if tail:
         raise UsageError("export takes no command; did you mean exec?")
     refuse_nesting(env)
-    request = CredentialRequest(
-        profile=profile_or_default(args.profile, env),
-        region=args.region,
-        duration=args.duration,
-        no_session=args.no_session,
-    )
+    request = credential_request(args, env)
     chain = resolve_profile_chain(env, request)
     credentials = build_provider(options, env, chain, request).retrieve()
     env.stdout.write(render(args.format, credentials, chain[0].region, request.profile))

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 
 from awsafe.config.parse import ConfigFile
+from awsafe.credentials.cache import CachedSession
 from awsafe.credentials.stored import StoredKeys
 from awsafe.environment import Environment
 from awsafe.errors import ExitCode, UsageError
-from awsafe.wiring import GlobalOptions, open_vault, read_config
+from awsafe.wiring import GlobalOptions, open_vault, read_config, session_cache
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -32,6 +34,17 @@ def keys_owner(config: ConfigFile, name: str, stored: set[str]) -> str | None:
     return None
 
 
+def render_session(session: CachedSession, now: dt.datetime) -> str:
+    """``assume-role (mfa) 57m left`` or ``... expired``."""
+    key, expires_at = session.key, session.credentials.expires_at
+    mfa = " (mfa)" if key.mfa_serial else ""
+    if expires_at is None or expires_at <= now:
+        return f"{key.kind}{mfa} expired"
+    minutes = int((expires_at - now).total_seconds() // 60)
+    left = f"{minutes // 60}h{minutes % 60:02d}m" if minutes >= 60 else f"{minutes}m"
+    return f"{key.kind}{mfa} {left} left"
+
+
 def render_table(rows: list[tuple[str, str, str]]) -> str:
     header = ("Profile", "Credentials", "Sessions")
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(3)]
@@ -48,13 +61,23 @@ def run(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: 
     if args.profiles:
         env.stdout.write("".join(f"{name}\n" for name in config.profiles))
         return ExitCode.OK
+    store = open_vault(options, env)
+    now = env.clock()
+    sessions = session_cache(store, env).sessions()
     if args.sessions:
-        return ExitCode.OK  # sessions are not cached by this version
-    stored = StoredKeys(open_vault(options, env)).profiles()
+        env.stdout.write("".join(f"{s.key.profile}\t{render_session(s, now)}\n" for s in sessions))
+        return ExitCode.OK
+    stored = StoredKeys(store).profiles()
     if args.credentials:
         env.stdout.write("".join(f"{name}\n" for name in stored))
         return ExitCode.OK
-    rows = [(name, keys_owner(config, name, set(stored)) or "-", "-") for name in config.profiles]
+    labels: dict[str, list[str]] = {}
+    for session in sessions:
+        labels.setdefault(session.key.profile, []).append(render_session(session, now))
+    rows = [
+        (name, keys_owner(config, name, set(stored)) or "-", ", ".join(labels.get(name, [])) or "-")
+        for name in config.profiles
+    ]
     rows += [("-", name, "-") for name in stored if name not in config.profiles]
     env.stdout.write(render_table(rows))
     return ExitCode.OK

@@ -81,10 +81,11 @@ def _credential_flags(parser: argparse.ArgumentParser) -> None:
         help="skip GetSessionToken; use the long-term keys directly",
     )
     parser.add_argument("--region", metavar="REGION", help="the AWS region")
+    parser.add_argument("-t", "--mfa-token", metavar="CODE", help="the MFA code to use (6 digits)")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from awsafe.cli import add, execute, export, listing, remove
+    from awsafe.cli import add, clear, execute, export, listing, remove
 
     parser = _Parser(prog="awsafe", description="A vault for AWS credentials.")
     parser.add_argument("--version", action="version", version=f"awsafe {__version__}")
@@ -99,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     add.configure(command("add", "Add long-term credentials of a profile to the vault"))
     listing.configure(command("list", "List profiles, stored credentials and sessions", ["ls"]))
     remove.configure(command("remove", "Remove the credentials of a profile", ["rm"]))
+    clear.configure(command("clear", "Delete cached sessions"))
     sub = command("exec", "Run a command with temporary credentials of a profile")
     _credential_flags(sub)
     execute.configure(sub)

@@ -7,7 +7,7 @@ import argparse
 from awsafe.credentials.stored import StoredKeys
 from awsafe.environment import Environment
 from awsafe.errors import ExitCode, NoCredentialsError, UsageError
-from awsafe.wiring import GlobalOptions, open_vault
+from awsafe.wiring import GlobalOptions, open_vault, session_cache
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -20,7 +20,8 @@ def run(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: 
     if tail:
         raise UsageError("remove takes no command")
     profile = args.profile
-    keys = StoredKeys(open_vault(options, env))
+    store = open_vault(options, env)
+    keys = StoredKeys(store)
     if not keys.has(profile):
         raise NoCredentialsError(f"no credentials stored for profile {profile!r} in the {keys.backend} vault")
     if not args.force:
@@ -31,5 +32,6 @@ def run(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: 
             env.stderr.write("Nothing deleted\n")
             return ExitCode.OK
     keys.delete(profile)
+    session_cache(store, env).clear_derived_from([profile])
     env.stderr.write(f"Deleted credentials of profile {profile!r}\n")
     return ExitCode.OK

@@ -17,11 +17,11 @@ def config_path(env: Mapping[str, str], home: Path) -> Path:
 def load_config(path: Path) -> ConfigFile:
     """Read and parse the config; a missing file is an empty config, not an error."""
     try:
-        text = path.read_text(encoding="utf-8")
+        # Bytes, not text: decoding a 20 MB generated file costs more than resolving
+        # a profile in it; parse_config checks the encoding and decodes what it uses.
+        data = path.read_bytes()
     except FileNotFoundError:
         return ConfigFile(path=str(path), profiles={}, sso_sessions={})
-    except UnicodeDecodeError as e:
-        raise ConfigError(f"{path}: not a UTF-8 text file ({e.reason} at byte {e.start})") from e
     except OSError as e:
         raise ConfigError(f"{path}: cannot read the config file ({e.strerror})") from e
-    return parse_config(text, str(path))
+    return parse_config(data, str(path))

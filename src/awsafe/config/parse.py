@@ -1,144 +1,109 @@
-"""Turn the text of an AWS config file into sections with line numbers; pure, no file I/O.
+"""Turn the bytes of an AWS config file into lazily parsed sections; pure, no file I/O.
 
-The INI grammar itself is the standard library's ``configparser`` (the same
-parser botocore uses); this module only adds what configparser does not keep:
-the line of each section and key, so that every message can say file:line.
+``parse_config`` only checks what comes before the first section; each section
+is found (``index.py``) and parsed (``section.py``) the first time it is used,
+so resolving one profile of a 200,000-profile file reads three or four
+sections, not all of them. The cost of that: an error inside a section
+surfaces when that section is used, so a broken profile no longer breaks
+commands about other profiles. Iterating (``awsafe list``) and reading every
+section still reports every error. Errors always name the true file:line.
 """
 
 from __future__ import annotations
 
-import configparser
 import dataclasses
-import re
+from collections.abc import Iterator, Mapping
 
+from awsafe.config.index import HeaderIndex, Key
+from awsafe.config.section import Section, SectionParser, check_preamble, merge_sections
 from awsafe.errors import ConfigError
 
-# configparser's DEFAULT section would silently leak into every profile; AWS
-# config files have no such thing, so give it a name nobody can write.
-_NO_DEFAULT_SECTION = "\x00awsafe-none"
-_SECTION_LINE = re.compile(r"^\s*\[(?P<name>[^\]]*)\]")
-_BROKEN_HEADER = re.compile(r"^\[(?![^\]]*\]\s*(?:[#;].*)?$)")
-_KEY_LINE = re.compile(r"^(?P<key>[^\s=:#;\[][^=:]*?)\s*[=:]")
-
-
-@dataclasses.dataclass(frozen=True)
-class Section:
-    """One ``[profile X]``, ``[default]`` or ``[sso-session X]`` block."""
-
-    kind: str  # "profile" or "sso-session"
-    name: str
-    values: dict[str, str]
-    path: str
-    line: int
-    key_lines: dict[str, int]
-
-    def where(self, key: str | None = None) -> str:
-        line = self.key_lines.get(key, self.line) if key else self.line
-        return f"{self.path}:{line}"
+__all__ = ["ConfigFile", "Section", "parse_config"]
 
 
 @dataclasses.dataclass(frozen=True)
 class ConfigFile:
     path: str
-    profiles: dict[str, Section]
-    sso_sessions: dict[str, Section]
+    profiles: Mapping[str, Section]
+    sso_sessions: Mapping[str, Section]
 
 
-def _classify(header: str) -> tuple[str, str] | None:
-    """Map a section header to (kind, name); None for sections awsafe ignores."""
-    header = header.strip()
-    if header == "default":
-        return "profile", "default"
-    kind, _, name = header.partition(" ")
-    name = name.strip()
-    if kind == "profile" and name:
-        return "profile", name
-    if kind == "sso-session" and name:
-        return "sso-session", name
-    return None
+class _Sections:
+    """The index, the parser and the sections parsed so far, shared by both mappings."""
+
+    def __init__(self, data: bytes, path: str) -> None:
+        self.data = data
+        self.path = path
+        self.index = HeaderIndex(data, path)
+        self._parser = SectionParser()
+        self._parsed: dict[Key, Section | None] = {}
+
+    def check_preamble(self) -> None:
+        check_preamble(self.data[: self.index.first_header()].decode(), self.path)
+
+    def get(self, key: Key) -> Section | None:
+        if key in self._parsed:
+            return self._parsed[key]
+        kind, name = key
+        section: Section | None = None
+        for header in self.index.find(key):
+            body = self.data[min(header.end + 1, len(self.data)) : self.index.end_of(header)]
+            line = self.index.line_at(header.start)
+            parsed = self._parser.parse(kind, name, header.raw, body.decode(), path=self.path, line=line)
+            section = parsed if section is None else merge_sections(section, parsed)
+        self._parsed[key] = section
+        return section
 
 
-def _locate_lines(text: str) -> dict[str, tuple[int, dict[str, int]]]:
-    """Line of every section header and of every key in it (first occurrence)."""
-    located: dict[str, tuple[int, dict[str, int]]] = {}
-    current: dict[str, int] | None = None
-    for number, line in enumerate(text.splitlines(), start=1):
-        header = _SECTION_LINE.match(line)
-        if header:
-            name = header.group("name").strip()
-            if name not in located:
-                located[name] = (number, {})
-            current = located[name][1]
-            continue
-        key = _KEY_LINE.match(line)
-        if key and current is not None:
-            current.setdefault(key.group("key").strip().lower(), number)
-    return located
+class SectionMap(Mapping[str, Section]):
+    """Profiles or SSO sessions by name, in file order; each parsed on first access."""
+
+    def __init__(self, sections: _Sections, kind: str) -> None:
+        self._sections = sections
+        self._kind = kind
+
+    def __getitem__(self, name: str) -> Section:
+        section = self._sections.get((self._kind, name)) if isinstance(name, str) else None
+        if section is None:
+            raise KeyError(name)
+        return section
+
+    def __contains__(self, name: object) -> bool:
+        # Existence needs the headers only; the section's body is left unparsed.
+        return isinstance(name, str) and bool(self._sections.index.find((self._kind, name)))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._sections.index.names(self._kind))
+
+    def __len__(self) -> int:
+        return len(self._sections.index.names(self._kind))
+
+    def __repr__(self) -> str:
+        return f"<{self._kind} sections of {self._sections.path}>"
 
 
-def _check_headers(text: str, path: str) -> None:
-    """configparser reports a header missing its ``]`` as a confusing later error; catch it first."""
-    for number, line in enumerate(text.splitlines(), start=1):
-        if _BROKEN_HEADER.match(line):
-            raise ConfigError(
-                f"{path}:{number}: broken section header {line.strip()!r} (missing ']')"
-            )
-
-
-def parse_config(text: str, path: str) -> ConfigFile:
-    """Parse the whole text; raise ConfigError naming file and line on bad syntax."""
-    _check_headers(text, path)
-    parser = configparser.RawConfigParser(
-        default_section=_NO_DEFAULT_SECTION,
-        comment_prefixes=("#", ";"),
-        inline_comment_prefixes=("#", ";"),  # configparser needs whitespace before these
-        strict=True,
-        interpolation=None,
-        empty_lines_in_values=False,
+def parse_config(text: str | bytes, path: str) -> ConfigFile:
+    """Index the text; raise ConfigError (naming file:line) for bytes that are not
+    UTF-8 or for text before the first section. Sections are parsed when used."""
+    data = text.encode() if isinstance(text, str) else _checked_utf8(text, path)
+    if b"\r" in data:  # the universal newlines a text-mode read would have given
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    sections = _Sections(data, path)
+    sections.check_preamble()
+    return ConfigFile(
+        path=path,
+        profiles=SectionMap(sections, "profile"),
+        sso_sessions=SectionMap(sections, "sso-session"),
     )
-    try:
-        parser.read_string(text, source=path)
-    except configparser.MissingSectionHeaderError as e:
-        bad = text.splitlines()[e.lineno - 1].strip() if e.lineno else ""
-        what = "broken section header" if bad.startswith("[") else "text before any section"
-        raise ConfigError(
-            f"{path}:{e.lineno}: {what}; expected a header such as [profile NAME]",
-        ) from e
-    except configparser.DuplicateSectionError as e:
-        raise ConfigError(f"{path}:{e.lineno}: section [{e.section}] appears twice") from e
-    except configparser.DuplicateOptionError as e:
-        raise ConfigError(
-            f"{path}:{e.lineno}: key {e.option!r} appears twice in [{e.section}]"
-        ) from e
-    except configparser.ParsingError as e:
-        line = e.errors[0][0] if e.errors else "?"
-        raise ConfigError(
-            f"{path}:{line}: cannot parse this line (expected 'key = value' or [section])"
-        ) from e
-    except configparser.Error as e:
-        raise ConfigError(f"{path}: not a valid config file ({e.message})") from e
 
-    lines = _locate_lines(text)
-    profiles: dict[str, Section] = {}
-    sso_sessions: dict[str, Section] = {}
-    for header in parser.sections():
-        classified = _classify(header)
-        if classified is None:
-            continue
-        kind, name = classified
-        line, key_lines = lines.get(header.strip(), (0, {}))
-        section = Section(
-            kind=kind,
-            name=name,
-            values={k: v.strip() for k, v in parser.items(header)},
-            path=path,
-            line=line,
-            key_lines=key_lines,
-        )
-        target = profiles if kind == "profile" else sso_sessions
-        if name in target and kind == "profile" and name == "default":
-            # [default] and [profile default] both name the default profile: merge.
-            merged = {**target[name].values, **section.values}
-            section = dataclasses.replace(section, values=merged)
-        target[name] = section
-    return ConfigFile(path=path, profiles=profiles, sso_sessions=sso_sessions)
+
+def _checked_utf8(data: bytes, path: str) -> bytes:
+    if not data.isascii():  # isascii is a fast scan; decoding all of a big file is not
+        try:
+            data.decode()
+        except UnicodeDecodeError as e:
+            line = data.count(b"\n", 0, e.start) + 1
+            raise ConfigError(
+                f"{path}:{line}: not a UTF-8 text file ({e.reason} at byte {e.start})"
+            ) from e
+    return data

@@ -1,8 +1,17 @@
-"""Wire the providers for a resolved profile chain: which source, which STS calls, which durations.
+"""Wire the providers for a resolved profile chain: which source, which STS calls, what is cached.
 
 The source of a profile, in order (aws-vault #1183/#1196): keys stored in the
 vault for it, or its ``source_profile``; then SSO; then web identity; then
 ``credential_process``; else an error naming every source tried.
+
+Sessions (reference §3): an IAM user gets GetSessionToken (with MFA when it has
+``mfa_serial``); a role from a user is assumed with the long-term keys; a role
+with ``mfa_serial`` asking at most 1h is assumed with a GetSessionToken(MFA)
+session of its source, shared by every role with that source and serial; asking
+more, it is assumed with MFA directly; a role assumed with role credentials is
+capped at 1h. Every temporary credential is cached under a key derived from the
+configuration alone, and providers below a cache are built only on a miss, so a
+cache hit touches nothing but the cache.
 """
 
 from __future__ import annotations
@@ -10,17 +19,24 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from awsafe.aws import AssumeRoleRequest, Endpoint
 from awsafe.clock import Clock
 from awsafe.config.profile import ProfileConfig
+from awsafe.credentials.cache import CachedProvider, LazyProvider, SessionCache, SessionKey
+from awsafe.credentials.process import ProcessProvider
 from awsafe.credentials.provider import Provider
 from awsafe.credentials.stored import StoredKeys, StoredKeysProvider
 from awsafe.credentials.sts import AssumeRoleProvider, SessionTokenProvider
-from awsafe.errors import ConfigError, NoCredentialsError
+from awsafe.errors import MfaError, NoCredentialsError
 
 ONE_HOUR = dt.timedelta(hours=1)
 MAX_CHAINED_ROLE = ONE_HOUR  # AWS refuses more for a role assumed with role credentials
+
+# (profile, mfa serial, mfa_process) -> a validated code
+MfaCodes = Callable[[str, str, str | None], str]
+EndpointFor = Callable[[ProfileConfig], Endpoint]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,15 +50,6 @@ class SessionOptions:
     assume_role_ttl: dt.timedelta | None = None  # AWS_ASSUME_ROLE_TTL, beats duration_seconds
 
 
-@dataclasses.dataclass(frozen=True)
-class Built:
-    provider: Provider
-    is_role: bool  # the credentials are role credentials (the next hop is a role chain)
-
-
-EndpointFor = Callable[[ProfileConfig], Endpoint]
-
-
 def endpoint_for_profile(env: Mapping[str, str]) -> EndpointFor:
     """Where STS is called for a profile: AWS_ENDPOINT_URL_STS > AWS_ENDPOINT_URL > endpoint_url."""
     ignore_configured = env.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "").lower() == "true"
@@ -50,11 +57,7 @@ def endpoint_for_profile(env: Mapping[str, str]) -> EndpointFor:
     def endpoint(profile: ProfileConfig) -> Endpoint:
         url = None
         if not ignore_configured:
-            url = (
-                env.get("AWS_ENDPOINT_URL_STS")
-                or env.get("AWS_ENDPOINT_URL")
-                or profile.endpoint_url
-            )
+            url = env.get("AWS_ENDPOINT_URL_STS") or env.get("AWS_ENDPOINT_URL") or profile.endpoint_url
         return Endpoint(
             region=profile.region or "us-east-1",
             url=url or None,
@@ -68,6 +71,12 @@ def generated_session_name(clock: Clock) -> str:
     return f"awsafe-{int(clock().timestamp())}"
 
 
+def _has_other_source(profile: ProfileConfig) -> bool:
+    return bool(
+        profile.has_sso or profile.has_web_identity or profile.credential_process or profile.credential_source
+    )
+
+
 class ChainBuilder:
     """Build the provider for the first profile of a resolved chain."""
 
@@ -77,72 +86,130 @@ class ChainBuilder:
         options: SessionOptions,
         endpoint_for: EndpointFor,
         clock: Clock,
+        *,
+        cache: SessionCache | None = None,
+        mfa: MfaCodes | None = None,
     ) -> None:
         self._keys = keys
         self._options = options
         self._endpoint_for = endpoint_for
         self._clock = clock
+        self._cache = cache
+        self._mfa = mfa
 
     def build(self, chain: Sequence[ProfileConfig]) -> Provider:
-        built = self._build(chain, 0)
-        return built.provider
+        return self._hop(chain, 0, top=True)
 
-    def _build(self, chain: Sequence[ProfileConfig], index: int) -> Built:
-        profile = chain[index]
-        is_target = index == 0
-        if self._keys.has(profile.name):
-            source: Built = Built(StoredKeysProvider(self._keys, profile.name), is_role=False)
-            if profile.role_arn:
-                return self._assume_role(profile, source)
-            if is_target and not self._options.no_session:
-                return Built(self._session_token(profile, source.provider), is_role=False)
-            return source
+    # -- structure: decided from the configuration alone ---------------------------------
+
+    def _hop(self, chain: Sequence[ProfileConfig], i: int, *, top: bool = False) -> Provider:
+        profile = chain[i]
+        if profile.role_arn:
+            return self._cached(
+                LazyProvider(lambda: self._assume_role(chain, i), f"AssumeRole for {profile.name!r}"),
+                SessionKey.of(
+                    "assume-role",
+                    profile.name,
+                    profile.mfa_serial,
+                    self._identity(chain, i),
+                    (p.name for p in chain[i:]),
+                ),
+            )
         if profile.source_profile is not None:
-            source = self._build(chain, index + 1)
-            if profile.role_arn:
-                return self._assume_role(profile, source)
-            return source
-        if profile.has_sso:
-            raise NoCredentialsError(
-                f"profile {profile.name!r} uses IAM Identity Center (SSO), which this version "
-                "of awsafe does not support yet"
-            )
-        if profile.has_web_identity:
-            raise NoCredentialsError(
-                f"profile {profile.name!r} uses web identity, which this version of awsafe "
-                "does not support yet"
-            )
-        if profile.credential_process or profile.credential_source:
-            key = "credential_process" if profile.credential_process else "credential_source"
-            raise NoCredentialsError(
-                f"profile {profile.name!r} uses {key}, which this version of awsafe does not "
-                "support yet"
-            )
-        if not profile.defined:
-            raise NoCredentialsError(
-                f"profile {profile.name!r} is not in the config file and has no keys in the "
-                f"{self._keys.backend} vault",
-                hint=f"add it with: awsafe add {profile.name}",
-            )
-        raise NoCredentialsError(
-            f"no credentials for profile {profile.name!r} ({profile.where}): tried keys in the "
-            f"{self._keys.backend} vault, source_profile, SSO, web identity and credential_process",
-            hint=f"store keys with: awsafe add {profile.name}",
-        )
 
-    def _session_token(self, profile: ProfileConfig, source: Provider) -> Provider:
-        _refuse_mfa(profile)
+            def via_source() -> Provider:
+                if self._keys.has(profile.name):
+                    return self._user(chain, i, top=top)
+                return self._hop(chain, i + 1, top=top)
+
+            return LazyProvider(via_source, f"credentials of {profile.name!r} via its source_profile")
+        return self._user(chain, i, top=top)
+
+    def _user(self, chain: Sequence[ProfileConfig], i: int, *, top: bool) -> Provider:
+        """A profile at the root of a chain: stored keys (with a session on top), or another source."""
+        profile = chain[i]
+        if _has_other_source(profile) and not self._keys.has(profile.name):
+            return self._other_source(profile)
+        stored = self._stored(profile)
+        if not top or self._options.no_session:
+            return stored
         duration = self._options.duration or self._options.session_token_ttl
-        return SessionTokenProvider(
-            source, self._endpoint_for(profile), duration, profile=profile.name
+        return self._session_token(profile, stored, profile.mfa_serial, duration, owner=profile)
+
+    def _session_token(
+        self,
+        profile: ProfileConfig,
+        stored: Provider,
+        serial: str | None,
+        duration: dt.timedelta,
+        *,
+        owner: ProfileConfig,
+    ) -> Provider:
+        inner = SessionTokenProvider(
+            stored,
+            self._endpoint_for(profile),
+            duration,
+            profile=profile.name,
+            mfa_serial=serial,
+            token_code=self._code(owner) if serial else None,
+        )
+        identity = {
+            "kind": "session-token",
+            "profile": profile.name,
+            "mfa_serial": serial,
+            "duration": int(duration.total_seconds()),
+            "endpoint": self._endpoint_for(profile).url,
+        }
+        return self._cached(
+            inner, SessionKey.of("session-token", profile.name, serial, identity, [profile.name])
         )
 
-    def _assume_role(self, profile: ProfileConfig, source: Built) -> Built:
-        assert profile.role_arn is not None
+    def _identity(self, chain: Sequence[ProfileConfig], i: int) -> dict[str, Any]:
+        """Everything in the configuration that shapes hop ``i``'s credentials (no secrets)."""
+        profile = chain[i]
+        identity: dict[str, Any] = {"profile": profile.name, "endpoint": self._endpoint_for(profile).url}
+        has_source = profile.source_profile is not None and i + 1 < len(chain)
+        if profile.role_arn:
+            identity.update(
+                kind="assume-role",
+                role_arn=profile.role_arn,
+                external_id=profile.external_id,
+                session_name=profile.role_session_name,
+                source_identity=profile.source_identity,
+                duration=int(self._role_duration(chain, i).total_seconds()),
+                tags=list(profile.session_tags),
+                transitive=list(profile.transitive_session_tags),
+                mfa_serial=profile.mfa_serial,
+                source=self._identity(chain, i + 1)
+                if has_source
+                else {"kind": "stored", "profile": profile.name},
+            )
+        elif has_source:
+            identity.update(kind="via", source=self._identity(chain, i + 1))
+        else:
+            identity.update(kind="root", process=profile.credential_process, sso=profile.has_sso)
+        return identity
+
+    def _role_duration(self, chain: Sequence[ProfileConfig], i: int) -> dt.timedelta:
+        profile = chain[i]
         options = self._options
         duration = options.duration or options.assume_role_ttl or profile.duration or ONE_HOUR
-        if source.is_role and duration > MAX_CHAINED_ROLE:
-            duration = MAX_CHAINED_ROLE
+        chained = profile.source_profile is not None and i + 1 < len(chain) and bool(chain[i + 1].role_arn)
+        return min(duration, MAX_CHAINED_ROLE) if chained else duration
+
+    # -- on a cache miss: the providers that really fetch ----------------------------------
+
+    def _assume_role(self, chain: Sequence[ProfileConfig], i: int) -> Provider:
+        profile = chain[i]
+        duration = self._role_duration(chain, i)
+        source_config = chain[i + 1] if profile.source_profile is not None and i + 1 < len(chain) else None
+        if source_config is None or self._keys.has(profile.name):
+            source, mfa_direct = self._role_source_from_keys(profile, profile, duration)
+        elif self._is_plain_user(source_config):
+            source, mfa_direct = self._role_source_from_keys(profile, source_config, duration)
+        else:  # a role (chained), or a source that is not stored keys
+            source, mfa_direct = self._hop(chain, i + 1), bool(profile.mfa_serial)
+        assert profile.role_arn is not None
         request = AssumeRoleRequest(
             role_arn=profile.role_arn,
             session_name=profile.role_session_name or generated_session_name(self._clock),
@@ -151,18 +218,77 @@ class ChainBuilder:
             source_identity=profile.source_identity,
             tags=profile.session_tags,
             transitive_tag_keys=profile.transitive_session_tags,
+            mfa_serial=profile.mfa_serial if mfa_direct else None,
         )
-        _refuse_mfa(profile)
-        provider = AssumeRoleProvider(
-            source.provider, self._endpoint_for(profile), request, profile=profile.name
+        return AssumeRoleProvider(
+            source,
+            self._endpoint_for(profile),
+            request,
+            profile=profile.name,
+            token_code=self._code(profile) if mfa_direct else None,
         )
-        return Built(provider, is_role=True)
 
+    def _is_plain_user(self, profile: ProfileConfig) -> bool:
+        if profile.role_arn or profile.source_profile is not None:
+            return False
+        return not _has_other_source(profile) or self._keys.has(profile.name)
 
-def _refuse_mfa(profile: ProfileConfig) -> None:
-    """Calling STS without the code would fail at AWS or, worse, succeed without MFA."""
-    if profile.mfa_serial:
-        raise ConfigError(
-            f"{profile.where}: profile {profile.name!r} sets mfa_serial (possibly inherited from "
-            "[default] or AWS_MFA_SERIAL); MFA is not supported by this version of awsafe yet"
+    def _role_source_from_keys(
+        self, role: ProfileConfig, user: ProfileConfig, duration: dt.timedelta
+    ) -> tuple[Provider, bool]:
+        """The source of a role assumed with a user's keys, and whether AssumeRole carries MFA."""
+        stored = self._stored(user)
+        if not role.mfa_serial:
+            return stored, False
+        if self._options.no_session or duration > ONE_HOUR:
+            return stored, True
+        ttl = self._options.chained_session_token_ttl
+        return self._session_token(user, stored, role.mfa_serial, ttl, owner=role), False
+
+    def _other_source(self, profile: ProfileConfig) -> Provider:
+        if profile.credential_process:
+            identity = {"kind": "process", "profile": profile.name, "command": profile.credential_process}
+            return self._cached(
+                ProcessProvider(profile.credential_process, profile=profile.name),
+                SessionKey.of("process", profile.name, None, identity, [profile.name]),
+            )
+        what = (
+            "IAM Identity Center (SSO)"
+            if profile.has_sso
+            else "web identity"
+            if profile.has_web_identity
+            else "credential_source"
         )
+        raise NoCredentialsError(
+            f"profile {profile.name!r} uses {what}, which this version of awsafe does not support yet"
+        )
+
+    def _stored(self, profile: ProfileConfig) -> Provider:
+        return StoredKeysProvider(self._keys, profile.name, missing=lambda: self._no_source(profile))
+
+    def _no_source(self, profile: ProfileConfig) -> NoCredentialsError:
+        if not profile.defined:
+            return NoCredentialsError(
+                f"profile {profile.name!r} is not in the config file and has no keys in the "
+                f"{self._keys.backend} vault",
+                hint=f"add it with: awsafe add {profile.name}",
+            )
+        return NoCredentialsError(
+            f"no credentials for profile {profile.name!r} ({profile.where}): tried keys in the "
+            f"{self._keys.backend} vault, source_profile, SSO, web identity and credential_process",
+            hint=f"store keys with: awsafe add {profile.name}",
+        )
+
+    def _code(self, owner: ProfileConfig) -> Callable[[], str]:
+        serial = owner.mfa_serial
+        assert serial is not None
+
+        def ask() -> str:
+            if self._mfa is None:
+                raise MfaError(f"profile {owner.name!r} needs an MFA code for {serial} and none can be asked")
+            return self._mfa(owner.name, serial, owner.mfa_process)
+
+        return ask
+
+    def _cached(self, inner: Provider, key: SessionKey) -> Provider:
+        return inner if self._cache is None else CachedProvider(inner, self._cache, key)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from awsafe.errors import NoCredentialsError, StoreCorruptError
 from awsafe.model import Credentials
@@ -50,9 +51,7 @@ class StoredKeys:
 def _decode(raw: bytes, profile: str) -> Credentials:
     try:
         data = json.loads(raw)
-        return Credentials(
-            access_key_id=data["AccessKeyId"], secret_access_key=data["SecretAccessKey"]
-        )
+        return Credentials(access_key_id=data["AccessKeyId"], secret_access_key=data["SecretAccessKey"])
     except (ValueError, KeyError, TypeError) as e:
         raise StoreCorruptError(f"the stored keys of profile {profile!r} are unreadable") from e
 
@@ -60,13 +59,18 @@ def _decode(raw: bytes, profile: str) -> Credentials:
 class StoredKeysProvider:
     """The long-term keys of one profile, straight from the vault."""
 
-    def __init__(self, keys: StoredKeys, profile: str) -> None:
+    def __init__(
+        self, keys: StoredKeys, profile: str, *, missing: Callable[[], Exception] | None = None
+    ) -> None:
         self._keys = keys
         self._profile = profile
+        self._missing = missing
 
     def retrieve(self) -> Credentials:
         credentials = self._keys.get(self._profile)
         if credentials is None:
+            if self._missing is not None:
+                raise self._missing()
             raise NoCredentialsError(
                 f"no keys stored for profile {self._profile!r} in the {self._keys.backend} vault",
                 hint=f"store them with: awsafe add {self._profile}",

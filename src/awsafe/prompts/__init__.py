@@ -1,1 +1,1 @@
-"""Ways to ask the user for a secret or a code: terminal (/dev/tty) now, GUI drivers later."""
+"""Ways to ask the person for a secret or an MFA code: /dev/tty, dialogs, ykman, mfa_process; never stdout."""

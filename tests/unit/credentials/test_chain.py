@@ -159,13 +159,26 @@ def test_assume_role_ttl_env_beats_duration_seconds_and_flag_beats_both(stub: An
     )
 
 
-@pytest.mark.parametrize("profile", ["demo", "test"])
-def test_mfa_serial_is_refused_until_supported(stub: Any, profile: str) -> None:
-    text = SEED.replace(
-        "[profile demo]\n", "[default]\nmfa_serial = arn:aws:iam::123456789012:mfa/u\n[profile demo]\n"
+def test_iam_user_with_mfa_sends_serial_and_code(stub: Any) -> None:
+    stubber, _ = stub
+    text = SEED.replace("[profile demo]\n", "[profile demo]\nmfa_serial = arn:aws:iam::123456789012:mfa/u\n")
+    stubber.add_response(
+        "get_session_token",
+        sts_response("ASIASESSIONSESSION01"),
+        {"DurationSeconds": 3600, "SerialNumber": "arn:aws:iam::123456789012:mfa/u", "TokenCode": "123456"},
     )
-    with pytest.raises(ConfigError, match="mfa_serial"):
-        build(text, profile)
+    asked: list[tuple[str, str, str | None]] = []
+
+    def codes(profile: str, serial: str, process: str | None) -> str:
+        asked.append((profile, serial, process))
+        return "123456"
+
+    keys = StoredKeys(MemoryStore())
+    keys.set("demo", DEMO)
+    chain = resolve_chain(parse_config(text, "cfg"), "demo", {})
+    builder = ChainBuilder(keys, SessionOptions(), endpoint_for_profile({}), lambda: NOW, mfa=codes)
+    assert builder.build(chain).retrieve().access_key_id == "ASIASESSIONSESSION01"
+    assert asked == [("demo", "arn:aws:iam::123456789012:mfa/u", None)]
 
 
 def test_credential_source_is_refused_until_supported(stub: Any) -> None:

@@ -1,0 +1,193 @@
+"""The session cache: temporary credentials kept in the vault, keyed on what produced them.
+
+A key combines the kind of session, the profile, the MFA serial and a digest
+of the effective configuration (role ARN, external id, tags, durations, the
+whole source chain), so editing any of them never serves stale credentials.
+Fetches are serialised per key across processes: N parallel callers that miss
+make one STS call and show one prompt.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import logging
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
+
+from awsafe.clock import Clock
+from awsafe.credentials.provider import Provider
+from awsafe.errors import StoreCorruptError
+from awsafe.model import Credentials, format_rfc3339, parse_rfc3339
+from awsafe.vault.base import Store
+
+log = logging.getLogger("awsafe")
+
+PREFIX = "sessions/"
+DEFAULT_MIN_TTL = dt.timedelta(minutes=5)
+
+
+class Locks(Protocol):
+    def hold(self, name: str, label: str) -> AbstractContextManager[None]: ...
+
+
+@dataclasses.dataclass(frozen=True)
+class SessionKey:
+    kind: str  # "session-token", "assume-role", "process", ...
+    profile: str
+    mfa_serial: str | None
+    digest: str  # sha256 of the identity of everything that produced the session
+    chain: tuple[str, ...]  # the profiles it was derived from, the profile itself first
+
+    @classmethod
+    def of(
+        cls, kind: str, profile: str, mfa_serial: str | None, identity: dict[str, Any], chain: Iterable[str]
+    ) -> SessionKey:
+        canonical = json.dumps(identity, sort_keys=True, separators=(",", ":"), default=str)
+        digest = hashlib.sha256(canonical.encode()).hexdigest()
+        return cls(kind, profile, mfa_serial, digest, tuple(chain))
+
+    @property
+    def name(self) -> str:
+        """Item and lock name: no profile name or ARN in it (they would show on disk)."""
+        return hashlib.sha256(
+            f"{self.kind}\0{self.profile}\0{self.mfa_serial}\0{self.digest}".encode()
+        ).hexdigest()[:40]
+
+    def describe(self) -> str:
+        mfa = f" (MFA {self.mfa_serial})" if self.mfa_serial else ""
+        return f"{self.kind} of profile {self.profile!r}{mfa}"
+
+
+@dataclasses.dataclass(frozen=True)
+class CachedSession:
+    key: SessionKey
+    credentials: Credentials
+
+
+def _encode(key: SessionKey, credentials: Credentials) -> bytes:
+    assert credentials.expires_at is not None
+    return json.dumps(
+        {
+            "Kind": key.kind,
+            "Profile": key.profile,
+            "MfaSerial": key.mfa_serial,
+            "Digest": key.digest,
+            "Chain": list(key.chain),
+            "AccessKeyId": credentials.access_key_id,
+            "SecretAccessKey": credentials.secret_access_key,
+            "SessionToken": credentials.session_token,
+            "Expiration": format_rfc3339(credentials.expires_at),
+        }
+    ).encode()
+
+
+def _decode(raw: bytes) -> CachedSession:
+    try:
+        data = json.loads(raw)
+        key = SessionKey(
+            data["Kind"], data["Profile"], data["MfaSerial"], data["Digest"], tuple(data["Chain"])
+        )
+        credentials = Credentials(
+            access_key_id=data["AccessKeyId"],
+            secret_access_key=data["SecretAccessKey"],
+            session_token=data["SessionToken"],
+            expires_at=parse_rfc3339(data["Expiration"]),
+        )
+    except (ValueError, KeyError, TypeError) as e:
+        raise StoreCorruptError("a cached session in the vault is unreadable; run: awsafe clear") from e
+    return CachedSession(key, credentials)
+
+
+class SessionCache:
+    """Read, write and clear cached sessions in a Store."""
+
+    def __init__(
+        self, store: Store, locks: Locks, clock: Clock, min_ttl: dt.timedelta = DEFAULT_MIN_TTL
+    ) -> None:
+        self._store = store
+        self._locks = locks
+        self._clock = clock
+        self.min_ttl = min_ttl
+
+    def get(self, key: SessionKey) -> Credentials | None:
+        """Fresh credentials for ``key``: None when missing or within ``min_ttl`` of expiring."""
+        raw = self._store.get(PREFIX + key.name)
+        if raw is None:
+            return None
+        cached = _decode(raw)
+        if cached.key.digest != key.digest or cached.credentials.expires_within(self._clock(), self.min_ttl):
+            return None
+        return cached.credentials
+
+    def put(self, key: SessionKey, credentials: Credentials) -> None:
+        self._store.set(PREFIX + key.name, _encode(key, credentials))
+
+    def lock(self, key: SessionKey) -> AbstractContextManager[None]:
+        return self._locks.hold(key.name, key.describe())
+
+    def sessions(self) -> list[CachedSession]:
+        found = []
+        for item in self._store.keys():
+            if item.startswith(PREFIX):
+                raw = self._store.get(item)
+                if raw is not None:
+                    found.append(_decode(raw))
+        return sorted(found, key=lambda s: (s.key.profile, s.key.kind))
+
+    def clear(self, matches: Callable[[SessionKey], bool] = lambda _: True) -> int:
+        """Delete the sessions whose key ``matches``; how many were deleted."""
+        deleted = 0
+        for session in self.sessions():
+            if matches(session.key) and self._store.delete(PREFIX + session.key.name):
+                deleted += 1
+        return deleted
+
+    def clear_derived_from(self, profiles: Iterable[str]) -> int:
+        """Drop every session derived from one of ``profiles`` (after their keys change)."""
+        names = set(profiles)
+        return self.clear(lambda key: bool(names.intersection(key.chain)))
+
+
+class CachedProvider:
+    """Caching as a decorator around any provider that returns expiring credentials."""
+
+    def __init__(self, inner: Provider, cache: SessionCache, key: SessionKey) -> None:
+        self._inner = inner
+        self._cache = cache
+        self.key = key
+
+    def retrieve(self) -> Credentials:
+        cached = self._cache.get(self.key)
+        if cached is not None:
+            log.debug("cache hit: %s", self.key.describe())
+            return cached
+        with self._cache.lock(self.key):
+            cached = self._cache.get(self.key)  # another process may have fetched it meanwhile
+            if cached is not None:
+                log.debug("cache hit after waiting: %s", self.key.describe())
+                return cached
+            credentials = self._inner.retrieve()
+            if credentials.expires_at is not None:
+                self._cache.put(self.key, credentials)
+            return credentials
+
+    def describe(self) -> str:
+        return f"cached {self._inner.describe()}"
+
+
+class LazyProvider:
+    """Builds its provider only when credentials are needed, so a cache hit above it costs nothing."""
+
+    def __init__(self, build: Callable[[], Provider], description: str) -> None:
+        self._build = build
+        self._description = description
+
+    def retrieve(self) -> Credentials:
+        return self._build().retrieve()
+
+    def describe(self) -> str:
+        return self._description

@@ -1,0 +1,74 @@
+"""Named cross-process locks on files (flock), for one fetch per session at a time.
+
+A lock belongs to the open file, so the kernel releases it when its holder
+exits for any reason, ``kill -9`` included: a stale lock cannot wedge anyone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from awsafe.errors import StoreError
+
+if sys.platform != "win32":
+    import fcntl
+
+POLL = 0.05
+
+
+class FileLocks:
+    """Locks named by short hex strings, kept as files in one 0700 directory."""
+
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        notice: Callable[[str], object] = lambda _: None,
+        timeout: float = 600.0,
+        notice_after: float = 1.0,
+    ) -> None:
+        self.directory = directory
+        self._notice = notice
+        self._timeout = timeout
+        self._notice_after = notice_after
+
+    @contextlib.contextmanager
+    def hold(self, name: str, label: str) -> Iterator[None]:
+        """Hold the lock ``name`` for the ``with`` body; ``label`` says what waits, for messages."""
+        if not name.isalnum():
+            raise ValueError("lock names are alphanumeric")
+        try:
+            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            fd = os.open(self.directory / f"{name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as e:
+            raise StoreError(f"cannot create a lock in {self.directory} ({e.strerror})") from e
+        try:
+            self._acquire(fd, label)
+            yield
+        finally:
+            os.close(fd)  # closing releases the lock
+
+    def _acquire(self, fd: int, label: str) -> None:
+        if sys.platform == "win32":  # pragma: no cover - no flock; parallel fetches may repeat
+            return
+        started = time.monotonic()
+        noticed = False
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                waited = time.monotonic() - started
+                if waited >= self._timeout:
+                    raise StoreError(
+                        f"gave up after {int(waited)}s waiting for another awsafe process fetching {label}"
+                    ) from None
+                if not noticed and waited >= self._notice_after:
+                    self._notice(f"waiting for another awsafe process fetching {label}")
+                    noticed = True
+                time.sleep(POLL)
