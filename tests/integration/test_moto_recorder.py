@@ -11,6 +11,7 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
+
 from tests.support.moto_server import ADMIN_ACCESS_KEY_ID, MotoServer
 
 

@@ -15,7 +15,7 @@ from awsafe.config.parse import parse_config
 from awsafe.config.resolve import resolve_chain
 from awsafe.credentials.chain import ChainBuilder, SessionOptions, endpoint_for_profile
 from awsafe.credentials.stored import StoredKeys
-from awsafe.errors import AwsError, ConfigError, NoCredentialsError
+from awsafe.errors import AwsError, NoCredentialsError
 from awsafe.model import Credentials
 from awsafe.vault.memory import MemoryStore
 
