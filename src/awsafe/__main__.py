@@ -1,5 +1,5 @@
 """`python -m awsafe`: the same entry point as the console script."""
 
-from awsafe.cli.main import main
+from awsafe.entry import entry
 
-raise SystemExit(main())
+entry()

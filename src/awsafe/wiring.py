@@ -125,9 +125,7 @@ def open_vault(options: GlobalOptions, env: Environment) -> Store:
     return store
 
 
-def session_options(
-    env: Mapping[str, str], *, duration: str | None, no_session: bool
-) -> SessionOptions:
+def session_options(env: Mapping[str, str], *, duration: str | None, no_session: bool) -> SessionOptions:
     def ttl(name: str, default: dt.timedelta) -> dt.timedelta:
         value = env.get(name)
         return parse_duration(value, name) if value else default
@@ -137,9 +135,7 @@ def session_options(
         duration=_checked_duration(duration) if duration else None,
         no_session=no_session,
         session_token_ttl=ttl("AWS_SESSION_TOKEN_TTL", defaults.session_token_ttl),
-        chained_session_token_ttl=ttl(
-            "AWS_CHAINED_SESSION_TOKEN_TTL", defaults.chained_session_token_ttl
-        ),
+        chained_session_token_ttl=ttl("AWS_CHAINED_SESSION_TOKEN_TTL", defaults.chained_session_token_ttl),
         assume_role_ttl=parse_duration(env["AWS_ASSUME_ROLE_TTL"], "AWS_ASSUME_ROLE_TTL")
         if env.get("AWS_ASSUME_ROLE_TTL")
         else None,
@@ -195,11 +191,15 @@ def resolve_profile_chain(env: Environment, request: CredentialRequest) -> list[
 
 
 def build_provider(
-    options: GlobalOptions, env: Environment, chain: list[ProfileConfig], request: CredentialRequest
+    options: GlobalOptions,
+    env: Environment,
+    chain: list[ProfileConfig],
+    request: CredentialRequest,
+    store: Store | None = None,
 ) -> Provider:
     if request.duration and request.no_session and not chain[0].role_arn:
         raise UsageError("--duration has no effect with --no-session for a profile without a role")
-    store = open_vault(options, env)
+    store = store or open_vault(options, env)
     builder = ChainBuilder(
         StoredKeys(store),
         session_options(env.environ, duration=request.duration, no_session=request.no_session),
@@ -211,3 +211,30 @@ def build_provider(
     provider = builder.build(chain)
     log.debug("credentials: %s", provider.describe())
     return provider
+
+
+def remember_for_hot_path(
+    options: GlobalOptions,
+    env: Environment,
+    request: CredentialRequest,
+    store: Store,
+    provider: Provider,
+    region: str | None,
+) -> None:
+    """Tell the fast path where this request's session lives, when a plain call could find it again."""
+    from awsafe.credentials.cache import PREFIX, CachedProvider
+
+    plain = not (
+        request.region or request.duration or request.no_session or options.backend or options.file_dir
+    )
+    if not plain or not isinstance(provider, CachedProvider):
+        return
+    from awsafe import hotpath
+
+    location: dict[str, str] = {"backend": store.name}
+    for attribute in ("directory", "lock_path"):  # where a file vault or keychain index lives
+        value = getattr(store, attribute, None)
+        if value is not None:
+            location["file_dir" if attribute == "directory" else attribute] = str(value)
+    memo = {"item": PREFIX + provider.key.name, "digest": provider.key.digest, "region": region}
+    hotpath.write_memo(request.profile, env.environ, {**memo, **location})

@@ -10,7 +10,14 @@ from collections.abc import Callable
 from awsafe.cli.childenv import render_child_environment
 from awsafe.environment import Environment
 from awsafe.errors import CommandError, ExitCode, UsageError
-from awsafe.wiring import CredentialRequest, GlobalOptions, build_provider, resolve_profile_chain
+from awsafe.wiring import (
+    CredentialRequest,
+    GlobalOptions,
+    build_provider,
+    open_vault,
+    remember_for_hot_path,
+    resolve_profile_chain,
+)
 
 Execve = Callable[[str, list[str], dict[str, str]], object]
 
@@ -62,7 +69,11 @@ def exec_command(
     exec_options.validate(env)
     request = exec_options.request
     chain = resolve_profile_chain(env, request)
-    credentials = build_provider(options, env, chain, request).retrieve()
+    store = open_vault(options, env)
+    provider = build_provider(options, env, chain, request, store)
+    credentials = provider.retrieve()
+    if exec_options.command:  # the fast path leaves starting $SHELL to the full path
+        remember_for_hot_path(options, env, request, store, provider, chain[0].region)
     child_env = render_child_environment(env.environ, request.profile, credentials, chain[0].region)
     command = exec_options.command
     if not command:

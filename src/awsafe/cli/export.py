@@ -8,7 +8,13 @@ from awsafe.cli.execute import credential_request, refuse_nesting
 from awsafe.cli.render import FORMATS, render
 from awsafe.environment import Environment
 from awsafe.errors import ExitCode, UsageError
-from awsafe.wiring import GlobalOptions, build_provider, resolve_profile_chain
+from awsafe.wiring import (
+    GlobalOptions,
+    build_provider,
+    open_vault,
+    remember_for_hot_path,
+    resolve_profile_chain,
+)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -28,7 +34,10 @@ def run(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: 
     refuse_nesting(env)
     request = credential_request(args, env)
     chain = resolve_profile_chain(env, request)
-    credentials = build_provider(options, env, chain, request).retrieve()
+    store = open_vault(options, env)
+    provider = build_provider(options, env, chain, request, store)
+    credentials = provider.retrieve()
+    remember_for_hot_path(options, env, request, store, provider, chain[0].region)
     env.stdout.write(render(args.format, credentials, chain[0].region, request.profile))
     env.stdout.flush()
     return ExitCode.OK

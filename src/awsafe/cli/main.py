@@ -161,7 +161,3 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
             "for details and report it)\n"
         )
         return ExitCode.BUG
-
-
-def entry() -> None:
-    raise SystemExit(main())

@@ -14,7 +14,6 @@ import bisect
 import dataclasses
 import re
 from collections.abc import Iterator
-from typing import NamedTuple
 
 from awsafe.config.continuation import continues_a_value
 from awsafe.errors import ConfigError
@@ -35,8 +34,6 @@ _ANY_FIRST = re.compile(rb"(?:" + _HEADER + rb"|(?P<broken>\[))")
 _ANY_NEXT = re.compile(rb"\n(?:" + _HEADER + rb"|(?P<broken>\[))")
 _COMMENT_IN_NAME = re.compile(r"\s[#;]")  # configparser ends the line there
 _BROKEN_NAME_END = re.compile(r"\]|\s[#;]")
-# Above this many hits of a name outside headers, visiting every header is cheaper.
-_MAX_HITS = 20_000
 
 
 def classify(header: str) -> Key | None:
@@ -57,10 +54,15 @@ def broken_header_error(path: str, line: int, text: str) -> ConfigError:
     return ConfigError(f"{path}:{line}: broken section header {text!r} ({why})")
 
 
-class Header(NamedTuple):  # a tuple: the full scan makes one per section
-    raw: str  # the text between the brackets, as written (the whole line if broken)
-    start: int  # offset of the header line
-    end: int  # offset of the newline ending it (or of the end of the file)
+class Header:
+    """One header line. A plain slotted class: the full scan makes one per section."""
+
+    __slots__ = ("raw", "start", "end")
+
+    def __init__(self, raw: str, start: int, end: int) -> None:
+        self.raw = raw  # the text between the brackets, as written (the whole line if broken)
+        self.start = start  # offset of the header line
+        self.end = end  # offset of the newline ending it (or of the end of the file)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -157,8 +159,9 @@ class HeaderIndex:
 
     def _search(self, key: Key) -> tuple[list[Header], Header | None]:
         """Visit only the lines where the name is followed by ``]``, a comment or the
-        end of the line, as in a header; a name that is in most sections (a role name,
-        say) falls back to the full scan."""
+        end of the line, as in a header. Each line is visited at most once, so even a
+        name that ends a value in every section (say a role name) costs less than the
+        full scan: ~0.5 us a line against ~3 us a header."""
         data = self.data
         needle = key[1].encode()
         if not needle or b"\n" in needle or b"]" in needle:
@@ -168,10 +171,7 @@ class HeaderIndex:
         end = -1
         # A literal first lets re skip ahead much faster than bytes.find does for short names.
         pattern = re.compile(re.escape(needle) + rb"(?=[^\S\n]*(?:[\]#;\n]|\Z))")
-        for hits, hit in enumerate(pattern.finditer(data)):
-            if hits >= _MAX_HITS:
-                scan = self._full()
-                return scan.headers.get(key, []), scan.broken.get(key)
+        for hit in pattern.finditer(data):
             if hit.start() < end:
                 continue  # a second hit on a line already seen
             start = data.rfind(b"\n", 0, hit.start()) + 1

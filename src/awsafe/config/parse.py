@@ -1,12 +1,19 @@
 """Turn the bytes of an AWS config file into lazily parsed sections; pure, no file I/O.
 
-``parse_config`` only checks what comes before the first section; each section
-is found (``index.py``) and parsed (``section.py``) the first time it is used,
-so resolving one profile of a 200,000-profile file reads three or four
-sections, not all of them. The cost of that: an error inside a section
-surfaces when that section is used, so a broken profile no longer breaks
-commands about other profiles. Iterating (``awsafe list``) and reading every
-section still reports every error. Errors always name the true file:line.
+``parse_config`` only checks the encoding and what comes before the first
+section; each section is found (``index.py``) and parsed (``section.py``) the
+first time it is used, so resolving one profile of a 200,000-profile file reads
+three or four sections, not all of them. So an error surfaces when it matters:
+
+- inside a section (a bad line, a repeated key, a bad value): when that section
+  is read, so a broken profile no longer breaks commands about other profiles;
+- a duplicate section: when that name is looked up, or names are listed;
+- a broken header (``[profile x`` without ``]``): when the section it names or
+  the one it sits in is read, or names are listed.
+
+Reading every profile (``awsafe list``) therefore meets every error that
+awsafe's sections can have; sections awsafe ignores ([plugins], [services ...])
+are never parsed. Errors always name the true file:line.
 """
 
 from __future__ import annotations
@@ -103,7 +110,5 @@ def _checked_utf8(data: bytes, path: str) -> bytes:
             data.decode()
         except UnicodeDecodeError as e:
             line = data.count(b"\n", 0, e.start) + 1
-            raise ConfigError(
-                f"{path}:{line}: not a UTF-8 text file ({e.reason} at byte {e.start})"
-            ) from e
+            raise ConfigError(f"{path}:{line}: not a UTF-8 text file ({e.reason} at byte {e.start})") from e
     return data

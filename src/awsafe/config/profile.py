@@ -105,9 +105,7 @@ def parse_duration_seconds(text: str, where: str) -> dt.timedelta:
     try:
         seconds = int(text)
     except ValueError:
-        raise ConfigError(
-            f"{where}: duration_seconds must be a whole number, got {text!r}"
-        ) from None
+        raise ConfigError(f"{where}: duration_seconds must be a whole number, got {text!r}") from None
     duration = dt.timedelta(seconds=seconds)
     if not MIN_ROLE_DURATION <= duration <= MAX_ROLE_DURATION:
         raise ConfigError(f"{where}: duration_seconds must be between 900 and 43200, got {seconds}")

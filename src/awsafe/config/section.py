@@ -127,9 +127,7 @@ def _new_parser() -> configparser.RawConfigParser:
     )
 
 
-def _read(
-    parser: configparser.RawConfigParser, body: str, raw: str, path: str, line: int
-) -> dict[str, str]:
+def _read(parser: configparser.RawConfigParser, body: str, raw: str, path: str, line: int) -> dict[str, str]:
     """configparser's line N of ``[stand-in] + body`` is line ``line + N - 1`` of the file."""
     try:
         parser.read_string(f"[{_STAND_IN}]\n{body}", source=path)

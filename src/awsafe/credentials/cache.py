@@ -191,3 +191,22 @@ class LazyProvider:
 
     def describe(self) -> str:
         return self._description
+
+
+def read_fresh(store: Store, item: str, digest: str, min_ttl_seconds: int) -> Credentials | None:
+    """The hot path's read: the session in ``item`` if it still has ``digest`` and lives long enough.
+
+    Never raises: an unreadable vault or record is a miss, and the full path reports it.
+    """
+    try:
+        raw = store.get(item) if item.startswith(PREFIX) else None
+        if raw is None:
+            return None
+        cached = _decode(raw)
+    except Exception:  # noqa: BLE001 - any doubt means "let the full path decide"
+        return None
+    margin = dt.timedelta(seconds=min_ttl_seconds)
+    now = dt.datetime.now(dt.timezone.utc)
+    if cached.key.digest != digest or cached.credentials.expires_within(now, margin):
+        return None
+    return cached.credentials

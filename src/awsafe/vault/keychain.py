@@ -108,6 +108,11 @@ class KeychainStore:
         self._lock_path = Path(lock_path)
         self._backend: KeyringBackend | None = None
 
+    @property
+    def lock_path(self) -> Path:
+        """The file that serialises index updates (the hot path reopens the store with it)."""
+        return self._lock_path
+
     def get(self, key: str) -> bytes | None:
         username = _username(key)
         text = self._call("read", lambda ring: ring.get_password(self.service, username))

@@ -7,7 +7,6 @@ import configparser
 
 import pytest
 
-from awsafe.config import index as index_module
 from awsafe.config import section as section_module
 from awsafe.config.index import classify
 from awsafe.config.parse import ConfigFile, parse_config
@@ -95,12 +94,11 @@ def test_each_header_form_is_found_before_and_after_listing(name: str, line: int
     assert looked_up.line == line
 
 
-def test_a_name_in_every_section_takes_the_full_scan(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(index_module, "_MAX_HITS", 0)
-    assert sections_of(parse_config(TRICKY, "c")) == configparser_reading(TRICKY)
-    assert parse_config(TRICKY, "c").profiles["last"].line == 27
-    with pytest.raises(ConfigError, match=r"^c:2: broken section header"):
-        parse_config("[profile a]\n[profile b\n", "c").profiles.get("b")
+def test_a_name_that_ends_many_values_is_still_found() -> None:
+    text = "".join(f"[profile p{i}]\nsso_role_name = admin\n" for i in range(500)) + "[profile admin]\n"
+    config = parse_config(text, "c")
+    assert config.profiles["admin"].line == 1001
+    assert config.profiles["p499"].values == {"sso_role_name": "admin"}
 
 
 @pytest.mark.parametrize(

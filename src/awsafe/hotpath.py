@@ -1,0 +1,191 @@
+"""The cache-hit fast path of `export` and `exec`: serve cached credentials with the fewest imports.
+
+SDKs start `awsafe export --format json` for every process, so a cache hit
+must cost little more than starting Python. The full path records a *memo*
+after it served a cached session: which vault item holds it, keyed on the
+arguments, the environment and the config file's identity (no secret is in
+the memo or its name). Here, the same key finds the item without argparse,
+config parsing, the credential chain or botocore. Anything unusual (other
+flags, no memo, a prompt needed, an expiring or unreadable session, any error)
+returns None, and the full CLI runs instead: this path may only be faster,
+never different.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+MEMO_VERSION = 1
+FORMATS = ("env", "export-env", "ini", "json")
+# Variables that never shape which credentials are served, or that are secret.
+_NOT_KEYED = ("SECRET", "TOKEN", "PASSPHRASE", "PASSWORD", "ACCESS_KEY")
+_DEFAULT_MIN_TTL_SECONDS = 300
+
+
+def _keyed_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """Every AWS_*/AWSAFE_* variable that could shape resolution, none that holds a secret."""
+    keyed = {"HOME": environ.get("HOME", "")}
+    for name, value in environ.items():
+        if not name.startswith(("AWS_", "AWSAFE_")) or name in ("AWS_VAULT", "AWS_MIN_TTL"):
+            continue
+        if any(word in name for word in _NOT_KEYED) and not name.endswith("_TTL"):
+            continue
+        keyed[name] = value
+    return keyed
+
+
+def _config_identity(environ: Mapping[str, str]) -> list[Any]:
+    configured = environ.get("AWS_CONFIG_FILE")
+    path = (
+        os.path.expanduser(configured)
+        if configured
+        else os.path.join(environ.get("HOME", ""), ".aws", "config")
+    )
+    try:
+        st = os.stat(path)
+    except OSError:
+        return [path, None]
+    return [path, st.st_mtime_ns, st.st_size, st.st_ino, st.st_dev]
+
+
+def memo_key(profile: str, environ: Mapping[str, str]) -> str:
+    """The name under which the memo for ``profile`` in this environment lives."""
+    document = [MEMO_VERSION, profile, _keyed_environment(environ), _config_identity(environ)]
+    return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
+
+
+def memo_dir(environ: Mapping[str, str]) -> str:
+    return os.path.join(environ.get("HOME", ""), ".awsafe", "memo")
+
+
+def write_memo(profile: str, environ: Mapping[str, str], memo: dict[str, Any]) -> None:
+    """Record where the full path found ``profile``'s cached session (best effort, atomic)."""
+    directory = memo_dir(environ)
+    try:
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+        path = os.path.join(directory, memo_key(profile, environ))
+        temporary = f"{path}.{os.getpid()}.tmp"
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            json.dump(memo, handle)
+        os.replace(temporary, path)
+    except OSError:
+        pass  # the memo only makes the next hit faster
+
+
+def _read_memo(profile: str, environ: Mapping[str, str]) -> dict[str, Any] | None:
+    try:
+        with open(os.path.join(memo_dir(environ), memo_key(profile, environ))) as handle:
+            memo = json.load(handle)
+    except (OSError, ValueError):
+        return None
+    return memo if isinstance(memo, dict) else None
+
+
+def parse_argv(argv: Sequence[str], environ: Mapping[str, str]) -> tuple[str, str, str, list[str]] | None:
+    """(command, profile, format, child argv) for the plain forms the fast path serves, else None.
+
+    ``export [--format F] [PROFILE]`` and ``exec [PROFILE] [-- CMD ...]``; any other flag
+    sends the call to the full CLI.
+    """
+    if not argv or argv[0] not in ("export", "exec"):
+        return None
+    command, rest = argv[0], list(argv[1:])
+    child: list[str] = []
+    if command == "exec":
+        if "--" in rest:
+            index = rest.index("--")
+            rest, child = rest[:index], rest[index + 1 :]
+        if not child:
+            return None  # starting $SHELL has a notice to print: leave it to the full path
+    format_name = "env"
+    positional: list[str] = []
+    while rest:
+        word = rest.pop(0)
+        if command == "export" and word == "--format" and rest:
+            format_name = rest.pop(0)
+        elif command == "export" and word.startswith("--format="):
+            format_name = word.split("=", 1)[1]
+        elif word.startswith("-"):
+            return None
+        else:
+            positional.append(word)
+    if len(positional) > 1 or format_name not in FORMATS:
+        return None
+    profile = positional[0] if positional else environ.get("AWS_PROFILE") or "default"
+    return command, profile, format_name, child
+
+
+def _min_ttl_seconds(environ: Mapping[str, str]) -> int | None:
+    text = environ.get("AWS_MIN_TTL")
+    if not text:
+        return _DEFAULT_MIN_TTL_SECONDS
+    scale = {"h": 3600, "m": 60, "s": 1}
+    if text.isdigit():
+        return int(text)
+    if text[:-1].isdigit() and text[-1] in scale:
+        return int(text[:-1]) * scale[text[-1]]
+    return None  # anything fancier: let the full parser decide
+
+
+def _open_store(memo: dict[str, Any], environ: Mapping[str, str]) -> Any:
+    backend = memo.get("backend")
+    if backend == "file":
+        passphrase = environ.get("AWSAFE_FILE_PASSPHRASE") or environ.get("AWS_VAULT_FILE_PASSPHRASE")
+        if not passphrase or not isinstance(memo.get("file_dir"), str):
+            return None  # a prompt is the full path's business
+        from pathlib import Path
+
+        from awsafe.vault.file import FileStore
+
+        return FileStore(Path(memo["file_dir"]), lambda: passphrase)
+    if isinstance(backend, str) and isinstance(memo.get("lock_path"), str):
+        from pathlib import Path
+
+        from awsafe.vault.keychain import BACKENDS, KeychainStore
+
+        if backend in BACKENDS:
+            return KeychainStore("awsafe", backend, lock_path=Path(memo["lock_path"]))
+    return None
+
+
+def try_hit(argv: Sequence[str], environ: Mapping[str, str]) -> int | None:
+    """Serve the call from the cache and return its exit code (exec does not return); else None."""
+    if environ.get("AWS_VAULT"):
+        return None  # the full path explains why it refuses
+    parsed = parse_argv(argv, environ)
+    if parsed is None:
+        return None
+    command, profile, format_name, child = parsed
+    memo = _read_memo(profile, environ)
+    min_ttl = _min_ttl_seconds(environ)
+    if memo is None or min_ttl is None:
+        return None
+    store = _open_store(memo, environ)
+    if store is None:
+        return None
+    from awsafe.credentials.cache import read_fresh
+
+    credentials = read_fresh(store, memo.get("item", ""), memo.get("digest", ""), min_ttl)
+    if credentials is None:
+        return None
+    region = memo.get("region")
+    if command == "export":
+        from awsafe.cli.render import render
+
+        sys.stdout.write(render(format_name, credentials, region, profile))
+        sys.stdout.flush()
+        return 0
+    from awsafe.cli.childenv import render_child_environment
+
+    child_env = render_child_environment(environ, profile, credentials, region)
+    try:
+        os.execvpe(child[0], child, child_env)
+    except OSError:
+        return None  # the full path reports a missing or unrunnable command properly
+    return 0  # pragma: no cover - execvpe does not return
