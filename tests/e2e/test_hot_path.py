@@ -106,9 +106,9 @@ def test_memo_holds_no_secret_and_is_private(seed: Seed) -> None:
         document["SessionToken"],
         seed.secret_access_key,
         os.environ["AWSAFE_FILE_PASSPHRASE"],
-        "test",
+        '"test"',  # not even the profile name
     ):
-        assert secret not in text.replace('"item"', "")
+        assert secret not in text
     assert set(json.loads(text)) == {"item", "digest", "region", "backend", "file_dir"}
 
 
