@@ -18,7 +18,10 @@ import json
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 MEMO_VERSION = 1
 FORMATS = ("env", "export-env", "ini", "json")
@@ -169,7 +172,7 @@ def try_hit(argv: Sequence[str], environ: Mapping[str, str]) -> int | None:
     store = _open_store(memo, environ)
     if store is None:
         return None
-    from awsafe.credentials.cache import read_fresh
+    from awsafe.credentials.record import read_fresh
 
     credentials = read_fresh(store, memo.get("item", ""), memo.get("digest", ""), min_ttl)
     if credentials is None:

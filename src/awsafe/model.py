@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 
 
@@ -13,14 +12,42 @@ def redact(value: str) -> str:
     return "*" * 16 + value[-4:]
 
 
-@dataclasses.dataclass(frozen=True)
 class Credentials:
-    """AWS credentials; long-lived when ``expires_at`` is None."""
+    """AWS credentials, immutable; long-lived when ``expires_at`` is None.
 
+    A plain class, not a dataclass: it sits on the cache-hit path, where importing
+    dataclasses (and inspect with it) would cost more than the rest of the hit.
+    """
+
+    __slots__ = ("access_key_id", "secret_access_key", "session_token", "expires_at")
     access_key_id: str
-    secret_access_key: str = dataclasses.field(repr=False)
-    session_token: str | None = dataclasses.field(default=None, repr=False)
-    expires_at: dt.datetime | None = None
+    secret_access_key: str
+    session_token: str | None
+    expires_at: dt.datetime | None
+
+    def __init__(
+        self,
+        access_key_id: str,
+        secret_access_key: str,
+        session_token: str | None = None,
+        expires_at: dt.datetime | None = None,
+    ) -> None:
+        for name, value in zip(
+            self.__slots__, (access_key_id, secret_access_key, session_token, expires_at), strict=True
+        ):
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("Credentials are immutable")
+
+    def _fields(self) -> tuple[object, ...]:
+        return (self.access_key_id, self.secret_access_key, self.session_token, self.expires_at)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Credentials) and self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
 
     @property
     def is_temporary(self) -> bool:

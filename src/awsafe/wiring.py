@@ -222,7 +222,8 @@ def remember_for_hot_path(
     region: str | None,
 ) -> None:
     """Tell the fast path where this request's session lives, when a plain call could find it again."""
-    from awsafe.credentials.cache import PREFIX, CachedProvider
+    from awsafe.credentials.cache import CachedProvider
+    from awsafe.credentials.record import PREFIX
 
     plain = not (
         request.region or request.duration or request.no_session or options.backend or options.file_dir

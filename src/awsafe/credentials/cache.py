@@ -20,13 +20,13 @@ from typing import Any, Protocol
 
 from awsafe.clock import Clock
 from awsafe.credentials.provider import Provider
+from awsafe.credentials.record import PREFIX, parse_record, render_record
 from awsafe.errors import StoreCorruptError
-from awsafe.model import Credentials, format_rfc3339, parse_rfc3339
+from awsafe.model import Credentials
 from awsafe.vault.base import Store
 
 log = logging.getLogger("awsafe")
 
-PREFIX = "sessions/"
 DEFAULT_MIN_TTL = dt.timedelta(minutes=5)
 
 
@@ -69,35 +69,30 @@ class CachedSession:
 
 
 def _encode(key: SessionKey, credentials: Credentials) -> bytes:
-    assert credentials.expires_at is not None
-    return json.dumps(
-        {
-            "Kind": key.kind,
-            "Profile": key.profile,
-            "MfaSerial": key.mfa_serial,
-            "Digest": key.digest,
-            "Chain": list(key.chain),
-            "AccessKeyId": credentials.access_key_id,
-            "SecretAccessKey": credentials.secret_access_key,
-            "SessionToken": credentials.session_token,
-            "Expiration": format_rfc3339(credentials.expires_at),
-        }
-    ).encode()
+    fields: dict[str, object] = {
+        "Kind": key.kind,
+        "Profile": key.profile,
+        "MfaSerial": key.mfa_serial,
+        "Digest": key.digest,
+        "Chain": list(key.chain),
+    }
+    return render_record(fields, credentials)
 
 
 def _decode(raw: bytes) -> CachedSession:
     try:
-        data = json.loads(raw)
+        data, credentials = parse_record(raw)
+        chain = data["Chain"]
+        assert isinstance(chain, list)
+        serial = data["MfaSerial"]
         key = SessionKey(
-            data["Kind"], data["Profile"], data["MfaSerial"], data["Digest"], tuple(data["Chain"])
+            str(data["Kind"]),
+            str(data["Profile"]),
+            None if serial is None else str(serial),
+            str(data["Digest"]),
+            tuple(str(name) for name in chain),
         )
-        credentials = Credentials(
-            access_key_id=data["AccessKeyId"],
-            secret_access_key=data["SecretAccessKey"],
-            session_token=data["SessionToken"],
-            expires_at=parse_rfc3339(data["Expiration"]),
-        )
-    except (ValueError, KeyError, TypeError) as e:
+    except (ValueError, KeyError, TypeError, AssertionError) as e:
         raise StoreCorruptError("a cached session in the vault is unreadable; run: awsafe clear") from e
     return CachedSession(key, credentials)
 
@@ -191,22 +186,3 @@ class LazyProvider:
 
     def describe(self) -> str:
         return self._description
-
-
-def read_fresh(store: Store, item: str, digest: str, min_ttl_seconds: int) -> Credentials | None:
-    """The hot path's read: the session in ``item`` if it still has ``digest`` and lives long enough.
-
-    Never raises: an unreadable vault or record is a miss, and the full path reports it.
-    """
-    try:
-        raw = store.get(item) if item.startswith(PREFIX) else None
-        if raw is None:
-            return None
-        cached = _decode(raw)
-    except Exception:  # noqa: BLE001 - any doubt means "let the full path decide"
-        return None
-    margin = dt.timedelta(seconds=min_ttl_seconds)
-    now = dt.datetime.now(dt.timezone.utc)
-    if cached.key.digest != digest or cached.credentials.expires_within(now, margin):
-        return None
-    return cached.credentials

@@ -11,11 +11,10 @@ import os
 import re
 import struct
 import unicodedata
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from awsafe.errors import StoreUnavailableError
 
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs the hot path
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -33,28 +32,44 @@ _CHECK_PLAINTEXT = b"awsafe-file-vault check v1"
 _CHECK_AAD = f"{FORMAT}/{VERSION}/check".encode()
 
 
-@dataclass(frozen=True)
 class KdfParams:
     """scrypt parameters as stored in the header (the salt is not secret)."""
 
-    salt: bytes
-    log2n: int
-    r: int = 8
-    p: int = 1
+    __slots__ = ("salt", "log2n", "r", "p")
+
+    def __init__(self, salt: bytes, log2n: int, r: int = 8, p: int = 1) -> None:
+        self.salt, self.log2n, self.r, self.p = salt, log2n, r, p
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, KdfParams) and (self.salt, self.log2n, self.r, self.p) == (
+            other.salt,
+            other.log2n,
+            other.r,
+            other.p,
+        )
+
+    __hash__ = None  # type: ignore[assignment]
 
 
-@dataclass(frozen=True)
 class Header:
-    kdf: KdfParams
-    check: bytes  # a known plaintext sealed under the AEAD key: tells a wrong passphrase
+    __slots__ = ("kdf", "check")
+
+    def __init__(self, kdf: KdfParams, check: bytes) -> None:
+        self.kdf = kdf
+        self.check = check  # a known plaintext sealed under the AEAD key: tells a wrong passphrase
 
 
-@dataclass(frozen=True)
 class Keys:
-    """The subkeys of one vault."""
+    """The subkeys of one vault (a plain class: no dataclasses import on the hot path)."""
 
-    aead: AESGCM = field(repr=False)
-    name_key: bytes = field(repr=False)
+    __slots__ = ("aead", "name_key")
+
+    def __init__(self, aead: AESGCM, name_key: bytes) -> None:
+        self.aead = aead
+        self.name_key = name_key
+
+    def __repr__(self) -> str:
+        return "Keys(<hidden>)"
 
     def file_name(self, key: bytes) -> str:
         """The item's file name: reveals nothing about the key name and cannot traverse."""
