@@ -406,6 +406,11 @@ def main() -> int:
     parser.add_argument("--profiles", type=int, default=200_000, help="profiles in the large config")
     parser.add_argument("--list-runs", type=int, default=3, help="runs of `list --profiles` on it")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    parser.add_argument(
+        "--importtime",
+        action="store_true",
+        help="also show the slowest top-level imports of one keychain and one file hit (-X importtime)",
+    )
     args = parser.parse_args()
     if args.runs < 9:
         parser.error("--runs must be at least 9")
@@ -627,7 +632,30 @@ def bench(args: argparse.Namespace, root: Path, moto: Moto) -> int:
         print(f"  {item.name:<9} {ms[0]:8.1f} {item.median_ms:8.1f} {ms[-1]:8.1f}   n={len(ms)}")
     ms = sorted(s * 1000 for s in list_seconds)
     print(f"  {'list':<9} {ms[0]:8.1f} {list_ms:8.1f} {ms[-1]:8.1f}   n={len(ms)}")
+    if args.importtime:
+        hits = [("keychain", keychain_env), ("file", file_env)] if keychain_env else [("file", file_env)]
+        for label, env in hits:
+            show_imports(label, env)
     return 0
+
+
+def show_imports(label: str, env: dict[str, str], top: int = 12) -> None:
+    """The slowest top-level imports of one cache hit, from `python -X importtime`."""
+    cmd = [PYTHON, "-X", "importtime", str(AWSAFE), *COMMAND]
+    _, result = run(cmd, env)
+    credential_json(cmd, result)
+    imports = []
+    for line in result.stderr.splitlines():
+        if not line.startswith("import time:") or "|" not in line:
+            continue
+        _, cumulative, name = line.removeprefix("import time:").split("|")
+        if cumulative.strip().isdigit() and not name.startswith("  "):  # top level only
+            imports.append((int(cumulative), name.strip()))
+    total = sum(us for us, _ in imports)
+    print()
+    print(f"top-level imports of one {label} hit ({total / 1000:.1f} ms in all, -X importtime, cumulative)")
+    for us, name in sorted(imports, reverse=True)[:top]:
+        print(f"  {us / 1000:7.1f} ms  {name}")
 
 
 def _version() -> str:
