@@ -203,16 +203,19 @@ def run(
 ) -> tuple[float, subprocess.CompletedProcess[str]]:
     """(wall seconds, result) of one whole process; no stdin, no controlling terminal."""
     started = time.perf_counter()
-    result = subprocess.run(
-        cmd,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-        start_new_session=True,  # no /dev/tty: a prompt would fail fast instead of waiting
-    )
+    try:
+        result = subprocess.run(
+            cmd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+            start_new_session=True,  # no /dev/tty: a prompt would fail fast instead of waiting
+        )
+    except subprocess.TimeoutExpired:
+        raise BenchError(f"`{' '.join(cmd)}` did not finish within {timeout:g} s") from None
     return time.perf_counter() - started, result
 
 

@@ -66,12 +66,16 @@ def memo_dir(environ: Mapping[str, str]) -> str:
     return os.path.join(environ.get("HOME", ""), ".awsafe", "memo")
 
 
-def write_memo(profile: str, environ: Mapping[str, str], memo: dict[str, Any]) -> None:
-    """Record where the full path found ``profile``'s cached session (best effort, atomic)."""
+def write_memo(key: str, environ: Mapping[str, str], memo: dict[str, Any]) -> None:
+    """Record where the full path found a cached session (best effort, atomic).
+
+    ``key`` comes from ``memo_key`` taken BEFORE the config was read, so an edit made
+    meanwhile changes the key and can never be paired with the older session.
+    """
     directory = memo_dir(environ)
     try:
         os.makedirs(directory, mode=0o700, exist_ok=True)
-        path = os.path.join(directory, memo_key(profile, environ))
+        path = os.path.join(directory, key)
         temporary = f"{path}.{os.getpid()}.tmp"
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(descriptor, "w") as handle:

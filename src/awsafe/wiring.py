@@ -152,6 +152,7 @@ class CredentialRequest:
     no_session: bool = False
     mfa_token: str | None = dataclasses.field(default=None, repr=False)
     server_running: bool = False
+    memo_key: str = ""  # the fast path's key, taken before the config is read
 
 
 def session_cache(store: Store, env: Environment) -> SessionCache:
@@ -228,7 +229,7 @@ def remember_for_hot_path(
     plain = not (
         request.region or request.duration or request.no_session or options.backend or options.file_dir
     )
-    if not plain or not isinstance(provider, CachedProvider):
+    if not plain or not request.memo_key or not isinstance(provider, CachedProvider):
         return
     from awsafe import hotpath
 
@@ -238,4 +239,4 @@ def remember_for_hot_path(
         if value is not None:
             location["file_dir" if attribute == "directory" else attribute] = str(value)
     memo = {"item": PREFIX + provider.key.name, "digest": provider.key.digest, "region": region}
-    hotpath.write_memo(request.profile, env.environ, {**memo, **location})
+    hotpath.write_memo(request.memo_key, env.environ, {**memo, **location})

@@ -49,8 +49,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def credential_request(args: argparse.Namespace, env: Environment) -> CredentialRequest:
     """The credential flags shared by exec and export; the profile defaults to $AWS_PROFILE."""
+    from awsafe.hotpath import memo_key
+
+    profile = args.profile or env.get("AWS_PROFILE") or "default"
     return CredentialRequest(
-        profile=args.profile or env.get("AWS_PROFILE") or "default",
+        profile=profile,
+        memo_key=memo_key(profile, env.environ),
         region=args.region,
         duration=args.duration,
         no_session=args.no_session,
