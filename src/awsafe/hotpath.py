@@ -62,8 +62,10 @@ def memo_key(profile: str, environ: Mapping[str, str]) -> str:
     return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
 
 
-def memo_dir(environ: Mapping[str, str]) -> str:
-    return os.path.join(environ.get("HOME", ""), ".awsafe", "memo")
+def memo_dir(environ: Mapping[str, str]) -> str | None:
+    """``~/.awsafe/memo``; None without an absolute HOME (never a directory relative to the cwd)."""
+    home = environ.get("HOME", "")
+    return os.path.join(home, ".awsafe", "memo") if os.path.isabs(home) else None
 
 
 def write_memo(key: str, environ: Mapping[str, str], memo: dict[str, Any]) -> None:
@@ -73,7 +75,10 @@ def write_memo(key: str, environ: Mapping[str, str], memo: dict[str, Any]) -> No
     meanwhile changes the key and can never be paired with the older session.
     """
     directory = memo_dir(environ)
+    if directory is None:
+        return
     try:
+        os.makedirs(os.path.dirname(directory), mode=0o700, exist_ok=True)  # ~/.awsafe, private
         os.makedirs(directory, mode=0o700, exist_ok=True)
         path = os.path.join(directory, key)
         temporary = f"{path}.{os.getpid()}.tmp"
@@ -86,8 +91,11 @@ def write_memo(key: str, environ: Mapping[str, str], memo: dict[str, Any]) -> No
 
 
 def _read_memo(profile: str, environ: Mapping[str, str]) -> dict[str, Any] | None:
+    directory = memo_dir(environ)
+    if directory is None:
+        return None
     try:
-        with open(os.path.join(memo_dir(environ), memo_key(profile, environ))) as handle:
+        with open(os.path.join(directory, memo_key(profile, environ))) as handle:
             memo = json.load(handle)
     except (OSError, ValueError):
         return None

@@ -43,7 +43,8 @@ class FileLocks:
         if not name.isalnum():
             raise ValueError("lock names are alphanumeric")
         try:
-            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self.directory.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # ~/.awsafe, private
+            self.directory.mkdir(mode=0o700, exist_ok=True)
             fd = os.open(self.directory / f"{name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as e:
             raise StoreError(f"cannot create a lock in {self.directory} ({e.strerror})") from e

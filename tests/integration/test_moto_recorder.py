@@ -16,9 +16,7 @@ from tests.support.moto_server import ADMIN_ACCESS_KEY_ID, MotoServer
 
 
 def _sts_for(moto: MotoServer, key: tuple[str, str], **kwargs: Any) -> Any:
-    return moto.admin_client(
-        "sts", aws_access_key_id=key[0], aws_secret_access_key=key[1], **kwargs
-    )
+    return moto.admin_client("sts", aws_access_key_id=key[0], aws_secret_access_key=key[1], **kwargs)
 
 
 def _error(excinfo: pytest.ExceptionInfo[ClientError]) -> tuple[str, int, str]:
@@ -139,9 +137,7 @@ def test_fail_next_defaults_to_throttling_and_counts_times(moto: MotoServer) -> 
 def test_fail_next_with_a_5xx(moto: MotoServer) -> None:
     moto.fail_next("AssumeRole", code="InternalFailure", status=503, message="down")
     with pytest.raises(ClientError) as excinfo:
-        moto.admin_client("sts").assume_role(
-            RoleArn=moto.role_arn("any"), RoleSessionName="session"
-        )
+        moto.admin_client("sts").assume_role(RoleArn=moto.role_arn("any"), RoleSessionName="session")
     assert _error(excinfo) == ("InternalFailure", 503, "down")
     assert len(moto.calls(action="AssumeRole")) == 1, "retries must be off in admin clients"
 
@@ -196,18 +192,14 @@ def test_auth_mode_enforces_the_external_id_of_the_trust_policy(moto: MotoServer
         sts.assume_role(RoleArn=role_arn, RoleSessionName="s1", ExternalId="wrong-id")
     assert _error(excinfo)[:2] == ("AccessDenied", 403)
 
-    creds = sts.assume_role(RoleArn=role_arn, RoleSessionName="s2", ExternalId="right-id")[
-        "Credentials"
-    ]
+    creds = sts.assume_role(RoleArn=role_arn, RoleSessionName="s2", ExternalId="right-id")["Credentials"]
     assumed = moto.admin_client(
         "sts",
         aws_access_key_id=creds["AccessKeyId"],
         aws_secret_access_key=creds["SecretAccessKey"],
         aws_session_token=creds["SessionToken"],
     )
-    assert assumed.get_caller_identity()["Arn"] == (
-        "arn:aws:sts::123456789012:assumed-role/deploy/s2"
-    )
+    assert assumed.get_caller_identity()["Arn"] == ("arn:aws:sts::123456789012:assumed-role/deploy/s2")
     # Denied calls are recorded too, as sent.
     assert [c.params["ExternalId"] for c in moto.calls(action="AssumeRole")] == [
         "wrong-id",

@@ -203,13 +203,9 @@ class MotoServer:
 
         self._state = _State()
         app = RecordingMiddleware(DomainDispatcherApplication(create_backend_app), self._state)
-        self._server = make_server(
-            "127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler
-        )
+        self._server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="moto-server", daemon=True
-        )
+        self._thread = threading.Thread(target=self._server.serve_forever, name="moto-server", daemon=True)
         self._auth = False
 
     # -- lifecycle -------------------------------------------------------
@@ -282,8 +278,7 @@ class MotoServer:
             return [
                 c
                 for c in self._state.calls
-                if (action is None or c.action == action)
-                and (service is None or c.service == service)
+                if (action is None or c.action == action) and (service is None or c.service == service)
             ]
 
     def fail_next(
@@ -300,9 +295,7 @@ class MotoServer:
         with self._state.lock:
             self._state.faults.append(_Fault(action, code, status, message, times, service))
 
-    def delay_next(
-        self, action: str, seconds: float, times: int = 1, *, service: str | None = None
-    ) -> None:
+    def delay_next(self, action: str, seconds: float, times: int = 1, *, service: str | None = None) -> None:
         """Sleep `seconds` before answering the next `times` calls of `action`."""
         with self._state.lock:
             self._state.delays.append(_Delay(action, seconds, times, service))
@@ -337,9 +330,7 @@ class MotoServer:
         with self._setup():
             iam = self.admin_client("iam")
             iam.create_user(UserName=user_name)
-            iam.put_user_policy(
-                UserName=user_name, PolicyName="allow-all", PolicyDocument=ALLOW_ALL_POLICY
-            )
+            iam.put_user_policy(UserName=user_name, PolicyName="allow-all", PolicyDocument=ALLOW_ALL_POLICY)
             key = iam.create_access_key(UserName=user_name)["AccessKey"]
         return key["AccessKeyId"], key["SecretAccessKey"]
 
@@ -367,9 +358,7 @@ class MotoServer:
                 AssumeRolePolicyDocument=trust,
                 MaxSessionDuration=max_session_duration,
             )["Role"]["Arn"]
-            iam.put_role_policy(
-                RoleName=role_name, PolicyName="allow-all", PolicyDocument=ALLOW_ALL_POLICY
-            )
+            iam.put_role_policy(RoleName=role_name, PolicyName="allow-all", PolicyDocument=ALLOW_ALL_POLICY)
         return arn
 
     @staticmethod

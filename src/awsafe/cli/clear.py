@@ -6,6 +6,7 @@ import argparse
 import contextlib
 
 from awsafe.config.resolve import resolve_chain
+from awsafe.credentials.cache import SessionKey
 from awsafe.environment import Environment
 from awsafe.errors import AwsafeError, ExitCode, UsageError
 from awsafe.wiring import GlobalOptions, open_vault, read_config, session_cache
@@ -23,11 +24,26 @@ def run(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: 
     if args.profile is None:
         deleted = cache.clear()
     else:
-        # The profile's own sessions, those derived from it, and the sessions its chain
-        # uses (such as the MFA session of its source): afterwards it needs a new code.
-        names = {args.profile}
+        # The profile's own sessions and those derived from it, plus the MFA session its
+        # chain uses (GetSessionToken of a source with this profile's serial), so that the
+        # next run needs a new code. Other sessions of its sources stay.
+        sources: set[str] = set()
+        serial: str | None = None
         with contextlib.suppress(AwsafeError):  # a broken config must not stop a cleanup
-            names.update(p.name for p in resolve_chain(read_config(env), args.profile, env.environ))
-        deleted = cache.clear(lambda key: key.profile in names or args.profile in key.chain)
+            chain = resolve_chain(read_config(env), args.profile, env.environ)
+            sources = {p.name for p in chain[1:]}
+            serial = chain[0].mfa_serial
+
+        def matches(key: SessionKey) -> bool:
+            if args.profile in key.chain:
+                return True
+            return (
+                key.kind == "session-token"
+                and key.profile in sources
+                and serial is not None
+                and (key.mfa_serial == serial)
+            )
+
+        deleted = cache.clear(matches)
     env.stderr.write(f"Cleared {deleted} cached session{'s' if deleted != 1 else ''}\n")
     return ExitCode.OK

@@ -78,6 +78,8 @@ def run(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: 
         (name, keys_owner(config, name, set(stored)) or "-", ", ".join(labels.get(name, [])) or "-")
         for name in config.profiles
     ]
-    rows += [("-", name, "-") for name in stored if name not in config.profiles]
+    rows += [
+        ("-", name, ", ".join(labels.get(name, [])) or "-") for name in stored if name not in config.profiles
+    ]
     env.stdout.write(render_table(rows))
     return ExitCode.OK

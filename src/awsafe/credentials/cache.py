@@ -110,10 +110,14 @@ class SessionCache:
 
     def get(self, key: SessionKey) -> Credentials | None:
         """Fresh credentials for ``key``: None when missing or within ``min_ttl`` of expiring."""
-        raw = self._store.get(PREFIX + key.name)
-        if raw is None:
-            return None
-        cached = _decode(raw)
+        try:
+            raw = self._store.get(PREFIX + key.name)
+            if raw is None:
+                return None
+            cached = _decode(raw)
+        except StoreCorruptError:
+            log.warning("a cached session of %s is unreadable; fetching a new one", key.describe())
+            return None  # a cache heals itself: the fetch that follows overwrites the item
         if cached.key.digest != key.digest or cached.credentials.expires_within(self._clock(), self.min_ttl):
             return None
         return cached.credentials
@@ -124,22 +128,30 @@ class SessionCache:
     def lock(self, key: SessionKey) -> AbstractContextManager[None]:
         return self._locks.hold(key.name, key.describe())
 
-    def sessions(self) -> list[CachedSession]:
-        found = []
+    def _scan(self) -> tuple[list[CachedSession], list[str]]:
+        """Every readable session, and the items of the unreadable ones."""
+        found: list[CachedSession] = []
+        unreadable: list[str] = []
         for item in self._store.keys():
-            if item.startswith(PREFIX):
+            if not item.startswith(PREFIX):
+                continue
+            try:
                 raw = self._store.get(item)
                 if raw is not None:
                     found.append(_decode(raw))
-        return sorted(found, key=lambda s: (s.key.profile, s.key.kind))
+            except StoreCorruptError:
+                unreadable.append(item)
+        return sorted(found, key=lambda s: (s.key.profile, s.key.kind)), unreadable
+
+    def sessions(self) -> list[CachedSession]:
+        """The readable cached sessions (an unreadable one is only a cache miss)."""
+        return self._scan()[0]
 
     def clear(self, matches: Callable[[SessionKey], bool] = lambda _: True) -> int:
-        """Delete the sessions whose key ``matches``; how many were deleted."""
-        deleted = 0
-        for session in self.sessions():
-            if matches(session.key) and self._store.delete(PREFIX + session.key.name):
-                deleted += 1
-        return deleted
+        """Delete the sessions whose key ``matches``, and every unreadable one; how many."""
+        found, unreadable = self._scan()
+        items = [PREFIX + s.key.name for s in found if matches(s.key)] + unreadable
+        return sum(1 for item in items if self._store.delete(item))
 
     def clear_derived_from(self, profiles: Iterable[str]) -> int:
         """Drop every session derived from one of ``profiles`` (after their keys change)."""

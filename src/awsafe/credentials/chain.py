@@ -203,7 +203,9 @@ class ChainBuilder:
         profile = chain[i]
         duration = self._role_duration(chain, i)
         source_config = chain[i + 1] if profile.source_profile is not None and i + 1 < len(chain) else None
-        if source_config is None or self._keys.has(profile.name):
+        if source_config is None and _has_other_source(profile) and not self._keys.has(profile.name):
+            source, mfa_direct = self._other_source(profile), bool(profile.mfa_serial)
+        elif source_config is None or self._keys.has(profile.name):
             source, mfa_direct = self._role_source_from_keys(profile, profile, duration)
         elif self._is_plain_user(source_config):
             source, mfa_direct = self._role_source_from_keys(profile, source_config, duration)
@@ -246,21 +248,21 @@ class ChainBuilder:
         return self._session_token(user, stored, role.mfa_serial, ttl, owner=role), False
 
     def _other_source(self, profile: ProfileConfig) -> Provider:
+        """After stored keys and source_profile: SSO, then web identity, then credential_process."""
+        if profile.has_sso or profile.has_web_identity:
+            what = "IAM Identity Center (SSO)" if profile.has_sso else "web identity"
+            raise NoCredentialsError(
+                f"profile {profile.name!r} uses {what}, which this version of awsafe does not support yet"
+            )
         if profile.credential_process:
             identity = {"kind": "process", "profile": profile.name, "command": profile.credential_process}
             return self._cached(
                 ProcessProvider(profile.credential_process, profile=profile.name),
                 SessionKey.of("process", profile.name, None, identity, [profile.name]),
             )
-        what = (
-            "IAM Identity Center (SSO)"
-            if profile.has_sso
-            else "web identity"
-            if profile.has_web_identity
-            else "credential_source"
-        )
         raise NoCredentialsError(
-            f"profile {profile.name!r} uses {what}, which this version of awsafe does not support yet"
+            f"profile {profile.name!r} uses credential_source, which this version of awsafe does not "
+            "support yet"
         )
 
     def _stored(self, profile: ProfileConfig) -> Provider:

@@ -40,9 +40,7 @@ def test_hash_inside_value_is_kept_and_spaced_hash_is_a_comment() -> None:
 
 
 def test_keys_are_case_insensitive_and_names_case_sensitive() -> None:
-    config = parse_config(
-        "[profile Dev]\nREGION = eu-west-1\n[profile dev]\nregion = us-east-2\n", "c"
-    )
+    config = parse_config("[profile Dev]\nREGION = eu-west-1\n[profile dev]\nregion = us-east-2\n", "c")
     assert config.profiles["Dev"].values["region"] == "eu-west-1"
     assert config.profiles["dev"].values["region"] == "us-east-2"
 

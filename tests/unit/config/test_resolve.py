@@ -44,20 +44,14 @@ def test_precedence_flag_env_profile_include_default() -> None:
     assert resolve_profile(cfg, "p", {}).duration == dt.timedelta(seconds=1800)
     assert resolve_profile(cfg, "p", {}).mfa_serial == "arn:aws:iam::1:mfa/d"
     assert resolve_profile(cfg, "p", {"AWS_DEFAULT_REGION": "env2"}).region == "env2"
+    assert resolve_profile(cfg, "p", {"AWS_REGION": "env", "AWS_DEFAULT_REGION": "env2"}).region == "env"
     assert (
-        resolve_profile(cfg, "p", {"AWS_REGION": "env", "AWS_DEFAULT_REGION": "env2"}).region
-        == "env"
-    )
-    assert (
-        resolve_profile(cfg, "p", {"AWS_REGION": "env"}, overrides=Overrides(region="flag")).region
-        == "flag"
+        resolve_profile(cfg, "p", {"AWS_REGION": "env"}, overrides=Overrides(region="flag")).region == "flag"
     )
 
 
 def test_own_keys_beat_include() -> None:
-    cfg = config(
-        "[profile base]\nregion = inc\n[profile p]\ninclude_profile = base\nregion = own\n"
-    )
+    cfg = config("[profile base]\nregion = inc\n[profile p]\ninclude_profile = base\nregion = own\n")
     assert resolve_profile(cfg, "p", {}).region == "own"
 
 

@@ -184,3 +184,16 @@ def test_iam_user_with_mfa_sends_serial_and_code(stub: Any) -> None:
 def test_credential_source_is_refused_until_supported(stub: Any) -> None:
     with pytest.raises(NoCredentialsError, match="credential_source"):
         build(SEED + "[profile ec2]\ncredential_source = Ec2InstanceMetadata\n", "ec2")
+
+
+@pytest.mark.parametrize(
+    ("section", "what"),
+    [
+        (f"role_arn = {ROLE}\nweb_identity_token_file = /tmp/token\n", "web identity"),
+        (f"role_arn = {ROLE}\ncredential_source = Environment\n", "credential_source"),
+        ("sso_session = corp\nsso_account_id = 1\ncredential_process = /bin/false\n", "SSO"),
+    ],
+)
+def test_unsupported_sources_are_named_in_source_order(stub: Any, section: str, what: str) -> None:
+    with pytest.raises(NoCredentialsError, match=f"uses .*{what}.*not support yet"):
+        build(SEED + f"[profile other]\n{section}", "other")
