@@ -11,6 +11,14 @@ from typing import TextIO
 
 from awsafe.clock import Clock, utc_now
 
+# They unlock the file vault: no program awsafe starts (exec's child, credential_process,
+# mfa_process, prompts) may inherit them.
+PASSPHRASE_VARIABLES = ("AWSAFE_FILE_PASSPHRASE", "AWS_VAULT_FILE_PASSPHRASE")
+
+
+def without_passphrase(environ: Mapping[str, str]) -> dict[str, str]:
+    return {k: v for k, v in environ.items() if k not in PASSPHRASE_VARIABLES}
+
 
 @dataclasses.dataclass
 class Environment:

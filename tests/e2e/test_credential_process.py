@@ -14,7 +14,8 @@ def _process(tmp_path: Path, document: dict[str, object], exit_code: int = 0) ->
     counter = tmp_path / "calls"
     script = tmp_path / "creds"
     script.write_text(
-        f"#!{sys.executable}\nimport sys\nopen({str(counter)!r}, 'a').write('x')\n"
+        f"#!{sys.executable}\nimport os, sys\nopen({str(counter)!r}, 'a').write('x')\n"
+        "assert 'AWSAFE_FILE_PASSPHRASE' not in os.environ, 'the vault passphrase leaked'\n"
         f"print({json.dumps(json.dumps(document))})\nsys.exit({exit_code})\n"
     )
     script.chmod(0o755)

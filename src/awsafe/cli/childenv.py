@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from awsafe.cli.render import credential_variables
+from awsafe.environment import PASSPHRASE_VARIABLES
 from awsafe.model import Credentials
 
 # Outer credentials and profile selectors would fight the ones we hand out.
@@ -19,8 +20,7 @@ SCRUBBED = (
     "AWS_PROFILE",
     "AWS_SDK_LOAD_CONFIG",
     # A child must not be able to unlock the long-term keys the vault protects.
-    "AWSAFE_FILE_PASSPHRASE",
-    "AWS_VAULT_FILE_PASSPHRASE",
+    *PASSPHRASE_VARIABLES,
 )
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import subprocess
 
+from awsafe.environment import without_passphrase
 from awsafe.errors import NoCredentialsError
 from awsafe.model import Credentials, parse_rfc3339
 
@@ -35,7 +37,12 @@ class ProcessProvider:
         try:
             # stderr stays the user's: the process may explain or prompt there
             done = subprocess.run(
-                argv, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, timeout=TIMEOUT_SECONDS, check=False
+                argv,
+                env=without_passphrase(os.environ),
+                stdout=subprocess.PIPE,
+                stdin=subprocess.DEVNULL,
+                timeout=TIMEOUT_SECONDS,
+                check=False,
             )
         except FileNotFoundError as e:
             raise self._fail("was not found") from e

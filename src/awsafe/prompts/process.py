@@ -12,6 +12,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import IO, TYPE_CHECKING
 
+from awsafe.environment import PASSPHRASE_VARIABLES
 from awsafe.errors import ConfigError, MfaError
 
 if TYPE_CHECKING:
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 
 _OPERATOR_CHARS = frozenset("|&;<>()")
 # A helper that prints a code has no business unlocking the long-term keys the vault protects.
-_NOT_FOR_CHILDREN = ("AWSAFE_FILE_PASSPHRASE", "AWS_VAULT_FILE_PASSPHRASE")
+_NOT_FOR_CHILDREN = PASSPHRASE_VARIABLES
 _STDOUT_LIMIT = 64 * 1024  # a code is 6 bytes; anything this long is not one
 _STDERR_LINES = 5
 _LINE_LIMIT = 200
