@@ -159,10 +159,14 @@ def session_cache(store: Store, env: Environment) -> SessionCache:
     """The cache of temporary credentials inside ``store``, with its cross-process locks."""
     from awsafe.locks import FileLocks
 
-    min_ttl_text = env.get("AWS_MIN_TTL")
-    min_ttl = parse_duration(min_ttl_text, "AWS_MIN_TTL") if min_ttl_text else DEFAULT_MIN_TTL
     locks = FileLocks(state_dir(env) / "locks", notice=lambda text: env.stderr.write(f"awsafe: {text}\n"))
-    return SessionCache(store, locks, env.clock, min_ttl)
+    return SessionCache(store, locks, env.clock, min_ttl(env))
+
+
+def min_ttl(env: Environment) -> dt.timedelta:
+    """AWS_MIN_TTL: credentials with less life left are refreshed (default 5 minutes)."""
+    text = env.get("AWS_MIN_TTL")
+    return parse_duration(text, "AWS_MIN_TTL") if text else DEFAULT_MIN_TTL
 
 
 def mfa_codes(options: GlobalOptions, env: Environment, request: CredentialRequest) -> MfaCodes:

@@ -24,6 +24,18 @@ SCRUBBED = (
 )
 
 
+def render_server_child_environment(
+    outer: Mapping[str, str], profile: str, region: str | None, endpoint: Mapping[str, str]
+) -> dict[str, str]:
+    """Server mode: the child asks the endpoint for credentials; no credential in its environment."""
+    child = {k: v for k, v in outer.items() if k not in SCRUBBED and not k.startswith("AWS_CONTAINER_")}
+    child["AWS_VAULT"] = profile
+    if region:
+        child["AWS_REGION"] = child["AWS_DEFAULT_REGION"] = region
+    child.update(endpoint)
+    return child
+
+
 def render_child_environment(
     outer: Mapping[str, str], profile: str, credentials: Credentials, region: str | None
 ) -> dict[str, str]:

@@ -26,9 +26,21 @@ Execve = Callable[[str, list[str], dict[str, str]], object]
 class ExecOptions:
     request: CredentialRequest
     command: list[str]
+    ecs_server: bool = False
+    lazy: bool = False
 
-    def validate(self, env: Environment) -> None:
+    def validate(self, env: Environment, options: GlobalOptions) -> None:
         refuse_nesting(env)
+        if self.lazy and not self.ecs_server:
+            raise UsageError("--lazy only applies with --ecs-server")
+        if self.ecs_server and self.request.no_session:
+            raise UsageError("--ecs-server cannot be combined with --no-session")
+        prompt = options.prompt or env.get("AWSAFE_PROMPT", "AWS_VAULT_PROMPT")
+        if self.ecs_server and (prompt or "").lower() == "terminal":
+            raise UsageError(
+                "--ecs-server cannot use the terminal prompt: the command owns the terminal",
+                hint="use --prompt zenity, kdialog, osascript or ykman, or set mfa_process",
+            )
 
 
 def refuse_nesting(env: Environment) -> None:
@@ -44,10 +56,25 @@ def refuse_nesting(env: Environment) -> None:
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("profile", nargs="?", help="profile name (default: $AWS_PROFILE)")
     parser.add_argument("args", nargs="*", metavar="COMMAND", help="command and arguments (after --)")
+    parser.add_argument(
+        "-s",
+        "--server",
+        "--ecs-server",
+        dest="ecs_server",
+        action="store_true",
+        help="serve credentials on a local ECS endpoint the command refreshes from",
+    )
+    parser.add_argument(
+        "--lazy",
+        action="store_true",
+        help="with --ecs-server: fetch credentials on the first request, not before",
+    )
     parser.set_defaults(run=run)
 
 
-def credential_request(args: argparse.Namespace, env: Environment) -> CredentialRequest:
+def credential_request(
+    args: argparse.Namespace, env: Environment, *, server_running: bool = False
+) -> CredentialRequest:
     """The credential flags shared by exec and export; the profile defaults to $AWS_PROFILE."""
     from awsafe.hotpath import memo_key
 
@@ -59,18 +86,56 @@ def credential_request(args: argparse.Namespace, env: Environment) -> Credential
         duration=args.duration,
         no_session=args.no_session,
         mfa_token=args.mfa_token,
+        server_running=server_running,
     )
 
 
 def run(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: Environment) -> int:
-    exec_options = ExecOptions(request=credential_request(args, env), command=list(args.args) + tail)
+    exec_options = ExecOptions(
+        request=credential_request(args, env, server_running=args.ecs_server),
+        command=list(args.args) + tail,
+        ecs_server=args.ecs_server,
+        lazy=args.lazy,
+    )
+    if exec_options.ecs_server:
+        return exec_with_server(exec_options, options, env)
     return exec_command(exec_options, options, env)
+
+
+def _command_or_shell(command: list[str], env: Environment, profile: str) -> list[str]:
+    if command:
+        return command
+    shell = env.get("SHELL") or "/bin/sh"
+    env.stderr.write(f"awsafe: starting {shell} with credentials of {profile!r}; type 'exit' to leave\n")
+    return [shell]
+
+
+def exec_with_server(exec_options: ExecOptions, options: GlobalOptions, env: Environment) -> int:
+    """Run the command as a child that refreshes its credentials from a local ECS endpoint."""
+    from awsafe.cli.childenv import render_server_child_environment
+    from awsafe.cli.serve import run_child, start_ecs_endpoint
+
+    exec_options.validate(env, options)
+    request = exec_options.request
+    chain = resolve_profile_chain(env, request)
+    provider = build_provider(options, env, chain, request)
+    endpoint = start_ecs_endpoint(env, provider, chain[0], lazy=exec_options.lazy)
+    try:
+        child_env = render_server_child_environment(
+            env.environ, request.profile, chain[0].region, endpoint.child_variables()
+        )
+        command = _command_or_shell(exec_options.command, env, request.profile)
+        env.stdout.flush()
+        env.stderr.flush()
+        return run_child(command, child_env)
+    finally:
+        endpoint.stop()
 
 
 def exec_command(
     exec_options: ExecOptions, options: GlobalOptions, env: Environment, execve: Execve = os.execvpe
 ) -> int:
-    exec_options.validate(env)
+    exec_options.validate(env, options)
     request = exec_options.request
     chain = resolve_profile_chain(env, request)
     store = open_vault(options, env)
@@ -79,13 +144,7 @@ def exec_command(
     if exec_options.command:  # the fast path leaves starting $SHELL to the full path
         remember_for_hot_path(options, env, request, store, provider, chain[0].region)
     child_env = render_child_environment(env.environ, request.profile, credentials, chain[0].region)
-    command = exec_options.command
-    if not command:
-        shell = env.get("SHELL") or "/bin/sh"
-        env.stderr.write(
-            f"awsafe: starting {shell} with credentials of {request.profile!r}; type 'exit' to leave\n"
-        )
-        command = [shell]
+    command = _command_or_shell(exec_options.command, env, request.profile)
     env.stdout.flush()
     env.stderr.flush()
     try:

@@ -85,7 +85,7 @@ def _credential_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from awsafe.cli import add, clear, execute, export, listing, remove
+    from awsafe.cli import add, clear, execute, export, listing, remove, server
 
     parser = _Parser(prog="awsafe", description="A vault for AWS credentials.")
     parser.add_argument("--version", action="version", version=f"awsafe {__version__}")
@@ -107,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = command("export", "Print temporary credentials of a profile")
     _credential_flags(sub)
     export.configure(sub)
+    server.configure(command("server", "Serve a profile's credentials on a local ECS endpoint"))
     return parser
 
 

@@ -1,0 +1,1 @@
+"""Local credential endpoints (ECS container protocol): pure routing plus a thin socket layer."""
