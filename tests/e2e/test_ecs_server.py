@@ -100,3 +100,31 @@ def test_lazy_fetches_on_first_request_only(seed: Seed) -> None:
     result = run_awsafe("exec", "--ecs-server", "--lazy", "test", "--", "true", env=seed.env)
     assert result.returncode == 0
     assert seed.moto.calls() == []
+
+
+def test_signals_reach_the_child_and_its_exit_code_comes_back(seed: Seed) -> None:
+    import os
+    import signal
+    import subprocess
+
+    from tests.support.env import awsafe_executable
+
+    script = (
+        "import signal, sys, time\n"
+        "signal.signal(signal.SIGTERM, lambda *_: (print('got TERM', flush=True), sys.exit(5)))\n"
+        "print('ready', flush=True)\ntime.sleep(30)\n"
+    )
+    process = subprocess.Popen(
+        [str(awsafe_executable()), "exec", "--ecs-server", "test", "--", sys.executable, "-c", script],
+        env={**os.environ, **seed.env},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    assert process.stdout is not None
+    assert process.stdout.readline().strip() == "ready"
+    process.send_signal(signal.SIGTERM)  # to awsafe only; it must pass it on
+    out, _ = process.communicate(timeout=20)
+    assert out.strip() == "got TERM"
+    assert process.returncode == 5

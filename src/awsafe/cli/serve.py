@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import secrets
 import signal
 import subprocess
@@ -113,9 +114,17 @@ def run_child(command: list[str], child_env: Mapping[str, str]) -> int:
         raise CommandError(
             f"command not executable: {command[0]}", exit_code=ExitCode.COMMAND_NOT_EXECUTABLE
         ) from e
+    # Keys typed at a terminal (Ctrl-C, Ctrl-\\, a resize) reach the whole foreground process
+    # group, the child included: forwarding those too would deliver them twice.
+    from_terminal = {signal.SIGINT, signal.SIGQUIT, signal.SIGWINCH} if os.isatty(0) else set()
     previous = {}
     for number in FORWARDED_SIGNALS:
-        previous[number] = signal.signal(number, lambda received, _frame: child.send_signal(received))
+        if number in from_terminal:
+            previous[number] = signal.signal(
+                number, signal.SIG_IGN if number != signal.SIGWINCH else signal.SIG_DFL
+            )
+        else:
+            previous[number] = signal.signal(number, lambda received, _frame: child.send_signal(received))
     try:
         code = child.wait()
     finally:
