@@ -25,10 +25,18 @@ SCRUBBED = (
 
 
 def render_server_child_environment(
-    outer: Mapping[str, str], profile: str, region: str | None, endpoint: Mapping[str, str]
+    outer: Mapping[str, str],
+    profile: str,
+    region: str | None,
+    endpoint: Mapping[str, str],
+    replaced_prefixes: tuple[str, ...] = ("AWS_CONTAINER_",),
 ) -> dict[str, str]:
-    """Server mode: the child asks the endpoint for credentials; no credential in its environment."""
-    child = {k: v for k, v in outer.items() if k not in SCRUBBED and not k.startswith("AWS_CONTAINER_")}
+    """Server mode: the child asks the endpoint for credentials; no credential in its environment.
+
+    Inherited variables of the endpoint's families (``replaced_prefixes``) go: they would
+    point the child at another endpoint, or switch ours off (AWS_EC2_METADATA_DISABLED).
+    """
+    child = {k: v for k, v in outer.items() if k not in SCRUBBED and not k.startswith(replaced_prefixes)}
     child["AWS_VAULT"] = profile
     if region:
         child["AWS_REGION"] = child["AWS_DEFAULT_REGION"] = region

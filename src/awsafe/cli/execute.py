@@ -6,6 +6,7 @@ import argparse
 import dataclasses
 import os
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from awsafe.cli.childenv import render_child_environment
 from awsafe.environment import Environment
@@ -19,6 +20,9 @@ from awsafe.wiring import (
     resolve_profile_chain,
 )
 
+if TYPE_CHECKING:
+    from awsafe.cli.serve import Endpoint, ImdsEndpoint
+
 Execve = Callable[[str, list[str], dict[str, str]], object]
 
 
@@ -27,18 +31,30 @@ class ExecOptions:
     request: CredentialRequest
     command: list[str]
     ecs_server: bool = False
+    ec2_server: bool = False
     lazy: bool = False
+    imds_v1: bool = False
+
+    @property
+    def server_flag(self) -> str | None:
+        """The server flag given, as the user would spell it in a message."""
+        return "--ecs-server" if self.ecs_server else "--ec2-server" if self.ec2_server else None
 
     def validate(self, env: Environment, options: GlobalOptions) -> None:
         refuse_nesting(env)
-        if self.lazy and not self.ecs_server:
-            raise UsageError("--lazy only applies with --ecs-server")
-        if self.ecs_server and self.request.no_session:
-            raise UsageError("--ecs-server cannot be combined with --no-session")
+        if self.ecs_server and self.ec2_server:
+            raise UsageError("--ecs-server and --ec2-server cannot be combined: choose one protocol")
+        server = self.server_flag
+        if self.lazy and not server:
+            raise UsageError("--lazy only applies with --ecs-server or --ec2-server")
+        if self.imds_v1 and not self.ec2_server:
+            raise UsageError("--imds-v1 only applies with --ec2-server")
+        if server and self.request.no_session:
+            raise UsageError(f"{server} cannot be combined with --no-session")
         prompt = options.prompt or env.get("AWSAFE_PROMPT", "AWS_VAULT_PROMPT")
-        if self.ecs_server and (prompt or "").lower() == "terminal":
+        if server and (prompt or "").lower() == "terminal":
             raise UsageError(
-                "--ecs-server cannot use the terminal prompt: the command owns the terminal",
+                f"{server} cannot use the terminal prompt: the command owns the terminal",
                 hint="use --prompt zenity, kdialog, osascript or ykman, or set mfa_process",
             )
 
@@ -65,9 +81,21 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="serve credentials on a local ECS endpoint the command refreshes from",
     )
     parser.add_argument(
+        "--ec2-server",
+        dest="ec2_server",
+        action="store_true",
+        help="serve credentials on a local EC2 metadata (IMDSv2) endpoint the command refreshes from",
+    )
+    parser.add_argument(
+        "--imds-v1",
+        dest="imds_v1",
+        action="store_true",
+        help="with --ec2-server: also answer IMDSv1 GETs without a token",
+    )
+    parser.add_argument(
         "--lazy",
         action="store_true",
-        help="with --ecs-server: fetch credentials on the first request, not before",
+        help="with a server: fetch credentials on the first request, not before",
     )
     parser.set_defaults(run=run)
 
@@ -92,12 +120,14 @@ def credential_request(
 
 def run(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: Environment) -> int:
     exec_options = ExecOptions(
-        request=credential_request(args, env, server_running=args.ecs_server),
+        request=credential_request(args, env, server_running=args.ecs_server or args.ec2_server),
         command=list(args.args) + tail,
         ecs_server=args.ecs_server,
+        ec2_server=args.ec2_server,
         lazy=args.lazy,
+        imds_v1=args.imds_v1,
     )
-    if exec_options.ecs_server:
+    if exec_options.server_flag:
         return exec_with_server(exec_options, options, env)
     return exec_command(exec_options, options, env)
 
@@ -111,18 +141,28 @@ def _command_or_shell(command: list[str], env: Environment, profile: str) -> lis
 
 
 def exec_with_server(exec_options: ExecOptions, options: GlobalOptions, env: Environment) -> int:
-    """Run the command as a child that refreshes its credentials from a local ECS endpoint."""
+    """Run the command as a child that refreshes its credentials from a local ECS or IMDS endpoint."""
     from awsafe.cli.childenv import render_server_child_environment
-    from awsafe.cli.serve import run_child, start_ecs_endpoint
+    from awsafe.cli.serve import run_child, start_ecs_endpoint, start_imds_endpoint
 
     exec_options.validate(env, options)
     request = exec_options.request
     chain = resolve_profile_chain(env, request)
     provider = build_provider(options, env, chain, request)
-    endpoint = start_ecs_endpoint(env, provider, chain[0], lazy=exec_options.lazy)
+    endpoint: Endpoint | ImdsEndpoint
+    if exec_options.ec2_server:
+        endpoint = start_imds_endpoint(
+            env, provider, chain[0], lazy=exec_options.lazy, allow_v1=exec_options.imds_v1
+        )
+    else:
+        endpoint = start_ecs_endpoint(env, provider, chain[0], lazy=exec_options.lazy)
     try:
         child_env = render_server_child_environment(
-            env.environ, request.profile, chain[0].region, endpoint.child_variables()
+            env.environ,
+            request.profile,
+            chain[0].region,
+            endpoint.child_variables(),
+            endpoint.replaced_prefixes,
         )
         command = _command_or_shell(exec_options.command, env, request.profile)
         env.stdout.flush()

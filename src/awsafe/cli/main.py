@@ -107,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = command("export", "Print temporary credentials of a profile")
     _credential_flags(sub)
     export.configure(sub)
-    server.configure(command("server", "Serve a profile's credentials on a local ECS endpoint"))
+    server.configure(command("server", "Serve a profile's credentials on a local ECS or IMDS endpoint"))
     return parser
 
 

@@ -1,4 +1,22 @@
-"""`awsafe server`: a standalone ECS credential endpoint for other shells and containers."""
+"""`awsafe server`: a standalone ECS (or, with --imds, IMDSv2) credential endpoint for other shells.
+
+The classic IMDS mode (what aws-vault's --ec2-server does): SDKs look for instance metadata
+at http://169.254.169.254/ by default, so with that address aliased on the loopback
+interface they need no variable at all. It takes, all done by the user since awsafe never
+changes the network configuration:
+
+    sudo ip addr add 169.254.169.254/32 dev lo         # macOS: sudo ifconfig lo0 alias 169.254.169.254
+    sudo -E awsafe server --imds --address 169.254.169.254 --port 80 PROFILE
+    sudo ip addr del 169.254.169.254/32 dev lo         # to undo
+
+Port 80 needs root (``-E`` keeps HOME, the config and the vault the user's), or
+CAP_NET_BIND_SERVICE, or a lower net.ipv4.ip_unprivileged_port_start. Without the alias the
+bind fails with a UsageError saying so. Only clients on this machine are answered (their
+source address is the alias itself or loopback); containers, whose addresses are not
+local, are refused: IMDS has no shared secret, so they should use the token-guarded ECS
+protocol instead. The unprivileged default (127.0.0.1, a random port, the clients pointed
+there with AWS_EC2_METADATA_SERVICE_ENDPOINT) needs none of this and is preferred.
+"""
 
 from __future__ import annotations
 
@@ -10,23 +28,40 @@ import tempfile
 import threading
 
 from awsafe.cli.execute import credential_request, refuse_nesting
-from awsafe.cli.serve import start_ecs_endpoint
+from awsafe.cli.serve import IMDS_ADDRESSES, Endpoint, ImdsEndpoint, start_ecs_endpoint, start_imds_endpoint
 from awsafe.environment import Environment
-from awsafe.errors import ExitCode, UsageError
+from awsafe.errors import ExitCode, ServerError, UsageError
 from awsafe.server.routes import is_loopback
-from awsafe.wiring import GlobalOptions, build_provider, resolve_profile_chain
+from awsafe.wiring import CredentialRequest, GlobalOptions, build_provider, resolve_profile_chain
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = (
+        "Classic IMDS mode (no variable needed by clients): sudo ip addr add 169.254.169.254/32 dev lo; "
+        "sudo -E awsafe server --imds --address 169.254.169.254 --port 80 PROFILE. "
+        "Containers: use the ECS protocol and the token file."
+    )
     parser.add_argument("profile", nargs="?", help="profile name (default: $AWS_PROFILE)")
     parser.add_argument(
         "--address",
         default="127.0.0.1",
         help="address to listen on (default 127.0.0.1; anything else is reachable "
-        "from other hosts: the token is then the only guard)",
+        "from other hosts: the token is then the only guard; --imds allows only loopback "
+        "or 169.254.169.254 aliased on lo)",
     )
+    parser.add_argument("--port", type=int, default=0, help="port to listen on (default: a random free port)")
     parser.add_argument("--lazy", action="store_true", help="fetch credentials on the first request")
-    parser.add_argument("--imds", action="store_true", help="serve the EC2 metadata protocol (not yet)")
+    parser.add_argument(
+        "--imds",
+        action="store_true",
+        help="serve the EC2 instance metadata protocol (IMDSv2) instead of the ECS one",
+    )
+    parser.add_argument(
+        "--imds-v1",
+        dest="imds_v1",
+        action="store_true",
+        help="with --imds: also answer IMDSv1 GETs without a token",
+    )
     parser.add_argument("-d", "--duration", metavar="DURATION", help="duration of the session or role")
     parser.add_argument("--region", metavar="REGION", help="the AWS region")
     parser.add_argument("-t", "--mfa-token", metavar="CODE", help="the MFA code for the first fetch")
@@ -48,38 +83,90 @@ def _remove_token_file(path: str) -> None:
             remove(target)
 
 
+def validate(args: argparse.Namespace) -> None:
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port must be 0 to 65535, got {args.port}")
+    if args.imds_v1 and not args.imds:
+        raise UsageError("--imds-v1 only applies with --imds")
+    if args.imds and not (is_loopback(args.address) or args.address in IMDS_ADDRESSES):
+        raise UsageError(
+            f"--imds cannot listen on {args.address}: the metadata protocol has no shared secret, "
+            "so every host that reaches it would get the credentials",
+            hint="leave --address out (loopback), use 169.254.169.254 aliased on lo (see --help), "
+            "or serve other hosts and containers the token-guarded ECS protocol (no --imds)",
+        )
+
+
+def _start_imds(
+    args: argparse.Namespace, env: Environment, options: GlobalOptions, request: CredentialRequest
+) -> ImdsEndpoint:
+    chain = resolve_profile_chain(env, request)
+    provider = build_provider(options, env, chain, request)
+    try:
+        return start_imds_endpoint(
+            env,
+            provider,
+            chain[0],
+            host=args.address,
+            port=args.port,
+            lazy=args.lazy,
+            allow_v1=args.imds_v1,
+        )
+    except ServerError as e:
+        if args.address not in IMDS_ADDRESSES:
+            raise
+        raise UsageError(
+            e.message,
+            hint=f"the classic mode needs the alias and, for port 80, root: "
+            f"sudo ip addr add {args.address}/{128 if ':' in args.address else 32} dev lo, then "
+            "sudo -E awsafe server --imds ...; or leave --address out and set "
+            "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+        ) from e
+
+
 def run(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: Environment) -> int:
     if tail:
         raise UsageError("server takes no command; to run one, use: awsafe exec --ecs-server PROFILE -- CMD")
-    if args.imds:
-        raise UsageError("the EC2 metadata (IMDS) endpoint is not implemented yet; serve the ECS protocol")
+    validate(args)
     refuse_nesting(env)
-    if not is_loopback(args.address):
+    if not args.imds and not is_loopback(args.address):
         env.stderr.write(
             f"awsafe: WARNING: listening on {args.address}: other hosts can reach this endpoint; "
             "only the token protects the credentials\n"
         )
     request = credential_request(args, env, server_running=True)
-    chain = resolve_profile_chain(env, request)
-    provider = build_provider(options, env, chain, request)
-    endpoint = start_ecs_endpoint(env, provider, chain[0], host=args.address, lazy=args.lazy)
-    token_file = _write_token_file(endpoint.token)
+    endpoint: Endpoint | ImdsEndpoint
+    token_file = None
+    if args.imds:
+        endpoint = _start_imds(args, env, options, request)
+    else:
+        chain = resolve_profile_chain(env, request)
+        provider = build_provider(options, env, chain, request)
+        endpoint = start_ecs_endpoint(
+            env, provider, chain[0], host=args.address, port=args.port, lazy=args.lazy
+        )
+        token_file = _write_token_file(endpoint.token)
     stop = threading.Event()
     previous = {
         number: signal.signal(number, lambda *_: stop.set()) for number in (signal.SIGINT, signal.SIGTERM)
     }
     try:
-        env.stdout.write(
-            f"AWS_CONTAINER_CREDENTIALS_FULL_URI={endpoint.uri}\n"
-            f"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE={token_file}\n"
-        )
+        if token_file is None:  # IMDS: tokens are per client session, obtained with PUT
+            variables = endpoint.child_variables()
+        else:
+            variables = {
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI": endpoint.uri,
+                "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": token_file,
+            }
+        env.stdout.write("".join(f"{name}={value}\n" for name, value in variables.items()))
         env.stdout.flush()
         env.stderr.write(f"awsafe: serving credentials of {request.profile!r} until interrupted (Ctrl-C)\n")
         env.stderr.flush()
         stop.wait()
     finally:
         endpoint.stop()
-        _remove_token_file(token_file)
+        if token_file is not None:
+            _remove_token_file(token_file)
         for number, handler in previous.items():
             signal.signal(number, handler)
     env.stderr.write("awsafe: server stopped\n")

@@ -1,4 +1,5 @@
-"""The container credential protocol (reference §5.2) as a pure function of a request; no sockets.
+"""The container credential protocol (reference §5.2) and what every local endpoint shares
+(Request, Response, the origin checks), as pure functions of a request; no sockets.
 
 Every request must come from a loopback peer, name an expected ``Host`` (against
 DNS rebinding) and carry the random token, compared in constant time. Errors
@@ -38,10 +39,20 @@ class Request:
 class Response:
     status: int
     body: bytes
+    content_type: str = "application/json"
+    headers: tuple[tuple[str, str], ...] = ()  # extra headers, e.g. the IMDS token's TTL
 
     @classmethod
     def error(cls, status: int, code: str, message: str) -> Response:
         return cls(status, json.dumps({"code": code, "message": message}).encode())
+
+    @classmethod
+    def text(cls, text: str, *, headers: tuple[tuple[str, str], ...] = ()) -> Response:
+        return cls(200, text.encode(), "text/plain", headers)
+
+    @classmethod
+    def document(cls, document: Mapping[str, object]) -> Response:
+        return cls(200, json.dumps(document).encode())
 
 
 def render_container_credentials(credentials: Credentials) -> bytes:
@@ -60,6 +71,37 @@ def is_loopback(address: str) -> bool:
         return ipaddress.ip_address(address.split("%", 1)[0]).is_loopback
     except ValueError:
         return False
+
+
+def refuse_foreign(
+    request: Request,
+    allowed_hosts: frozenset[str],
+    *,
+    loopback_only: bool,
+    local_peers: frozenset[str] = frozenset(),
+) -> Response | None:
+    """The origin checks every endpoint makes first: a local peer, and a ``Host`` we answer to.
+
+    ``local_peers`` are addresses of this machine that are not loopback (the 169.254.169.254
+    alias on ``lo``: a local client connecting to it has it as its source address too).
+    The ``Host`` check defeats DNS rebinding: a web page cannot make a browser send ours.
+    """
+    if loopback_only and not (is_loopback(request.peer) or request.peer in local_peers):
+        return Response.error(403, "Forbidden", "only local clients may ask for credentials")
+    if request.headers.get("host", "").lower() not in allowed_hosts:
+        return Response.error(403, "InvalidHost", "unexpected Host header")
+    return None
+
+
+def credential_failure(error: AwsafeError) -> Response:
+    """A provider error as JSON, with the status a client can act on (5xx: try again later)."""
+    if isinstance(error, MfaError):
+        return Response.error(503, "MfaRequired", str(error))
+    if isinstance(error, NoCredentialsError):
+        return Response.error(503, "NoCredentials", str(error))
+    if isinstance(error, AwsError):
+        return Response.error(502, error.code or "AwsError", str(error))
+    return Response.error(500, type(error).__name__, str(error))
 
 
 class FreshCredentials:
@@ -109,10 +151,9 @@ class EcsRoutes:
         self._loopback_only = loopback_only
 
     def handle(self, request: Request) -> Response:
-        if self._loopback_only and not is_loopback(request.peer):
-            return Response.error(403, "Forbidden", "only local clients may ask for credentials")
-        if request.headers.get("host", "").lower() not in self._allowed_hosts:
-            return Response.error(403, "InvalidHost", "unexpected Host header")
+        refused = refuse_foreign(request, self._allowed_hosts, loopback_only=self._loopback_only)
+        if refused is not None:
+            return refused
         if request.method != "GET":
             return Response.error(405, "MethodNotAllowed", "only GET is supported")
         given = request.headers.get("authorization")
@@ -127,12 +168,6 @@ class EcsRoutes:
             if path.startswith(ROLE_PATH) and self._role_credentials is not None:
                 role_arn = unquote(path[len(ROLE_PATH) :])
                 return Response(200, render_container_credentials(self._role_credentials(role_arn)))
-        except MfaError as e:
-            return Response.error(503, "MfaRequired", str(e))
-        except NoCredentialsError as e:
-            return Response.error(503, "NoCredentials", str(e))
-        except AwsError as e:
-            return Response.error(502, e.code or "AwsError", str(e))
         except AwsafeError as e:
-            return Response.error(500, type(e).__name__, str(e))
+            return credential_failure(e)
         return Response.error(404, "NotFound", "no such route")
