@@ -63,7 +63,7 @@ def test_child_uses_the_endpoint_and_it_is_guarded(seed: Seed, tmp_path: Path) -
     assert report["foreign_host"][0] == 403 and report["foreign_host"][1]["code"] == "InvalidHost"
     status, document = report["ok"]
     assert status == 200 and set(document) == {"AccessKeyId", "SecretAccessKey", "Token", "Expiration"}
-    assert report["bad_role"][0] == 500 and "not an IAM role ARN" in report["bad_role"][1]["message"]
+    assert report["bad_role"][0] == 400 and "not an IAM role ARN" in report["bad_role"][1]["message"]
     assert report["listening"] == ["0100007F"]  # 127.0.0.1 only: nothing on another address
     assert len(seed.moto.calls("AssumeRole")) == 1  # fetched once, served from memory
 

@@ -232,6 +232,10 @@ def run_child(command: list[str], child_env: Mapping[str, str]) -> int:
         raise CommandError(
             f"command not executable: {command[0]}", exit_code=ExitCode.COMMAND_NOT_EXECUTABLE
         ) from e
+    except OSError as e:
+        raise CommandError(
+            f"cannot run {command[0]}: {e.strerror}", exit_code=ExitCode.COMMAND_NOT_EXECUTABLE
+        ) from e
     # Keys typed at a terminal (Ctrl-C, Ctrl-\\, a resize) reach the whole foreground process
     # group, the child included: forwarding those too would deliver them twice.
     from_terminal = {signal.SIGINT, signal.SIGQUIT, signal.SIGWINCH} if os.isatty(0) else set()

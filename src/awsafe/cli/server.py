@@ -148,7 +148,8 @@ def run(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: 
         token_file = _write_token_file(endpoint.token)
     stop = threading.Event()
     previous = {
-        number: signal.signal(number, lambda *_: stop.set()) for number in (signal.SIGINT, signal.SIGTERM)
+        number: signal.signal(number, lambda *_: stop.set())
+        for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
     }
     try:
         if token_file is None:  # IMDS: tokens are per client session, obtained with PUT

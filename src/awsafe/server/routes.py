@@ -9,6 +9,7 @@ are JSON ``{"code", "message"}`` with a proper status and never contain a secret
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hmac
 import ipaddress
 import json
@@ -18,7 +19,7 @@ from collections.abc import Callable, Mapping
 from urllib.parse import unquote
 
 from awsafe.clock import Clock
-from awsafe.errors import AwsafeError, AwsError, MfaError, NoCredentialsError
+from awsafe.errors import AwsafeError, AwsError, MfaError, NoCredentialsError, UsageError
 from awsafe.model import Credentials, format_rfc3339
 
 log = logging.getLogger("awsafe")
@@ -61,12 +62,16 @@ def render_container_credentials(credentials: Credentials) -> bytes:
         "SecretAccessKey": credentials.secret_access_key,
         "Token": credentials.session_token or "",
     }
-    if credentials.expires_at is not None:
-        document["Expiration"] = format_rfc3339(credentials.expires_at)
+    # SDKs require an Expiration from this endpoint; long-lived keys get one an hour ahead
+    # so that clients simply come back (the IMDS route does the same).
+    expires_at = credentials.expires_at or dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1)
+    document["Expiration"] = format_rfc3339(expires_at)
     return json.dumps(document).encode()
 
 
 def is_loopback(address: str) -> bool:
+    if address.lower() == "localhost":
+        return True
     try:
         return ipaddress.ip_address(address.split("%", 1)[0]).is_loopback
     except ValueError:
@@ -116,6 +121,7 @@ class FreshCredentials:
         self._margin = min_ttl_seconds
         self._lock = threading.Lock()
         self._current: Credentials | None = None
+        self._hold_until: dt.datetime | None = None
 
     def __call__(self) -> Credentials:
         current = self._current
@@ -124,12 +130,22 @@ class FreshCredentials:
         with self._lock:
             if self._current is None or self._stale(self._current):
                 self._current = self._fetch()
+                self._hold_until = None
+                if self._stale(self._current):
+                    # AWS_MIN_TTL is longer than these credentials live: without this, every
+                    # request would call STS (and ask for an MFA code). Keep them a while.
+                    now = self._clock()
+                    left = (self._current.expires_at or now) - now
+                    self._hold_until = now + max(dt.timedelta(seconds=30), left / 2)
             return self._current
 
     def _stale(self, credentials: Credentials) -> bool:
         if credentials.expires_at is None:
             return False
-        return (credentials.expires_at - self._clock()).total_seconds() <= self._margin
+        now = self._clock()
+        if self._hold_until is not None and now < self._hold_until:
+            return False
+        return (credentials.expires_at - now).total_seconds() <= self._margin
 
 
 class EcsRoutes:
@@ -168,6 +184,8 @@ class EcsRoutes:
             if path.startswith(ROLE_PATH) and self._role_credentials is not None:
                 role_arn = unquote(path[len(ROLE_PATH) :])
                 return Response(200, render_container_credentials(self._role_credentials(role_arn)))
+        except UsageError as e:
+            return Response.error(400, "BadRequest", str(e))
         except AwsafeError as e:
             return credential_failure(e)
         return Response.error(404, "NotFound", "no such route")

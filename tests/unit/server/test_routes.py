@@ -96,3 +96,30 @@ def test_fresh_credentials_fetch_once_per_expiry() -> None:
             seconds=60
         )
     assert len(fetched) == 5  # at 0, 14, 28, 42 and 56 minutes: once per expiry
+
+
+def test_min_ttl_longer_than_the_credentials_does_not_fetch_per_request() -> None:
+    clock = [NOW]
+    fetched: list[int] = []
+
+    def fetch() -> Credentials:
+        fetched.append(1)
+        return Credentials("ASIAEXAMPLEEXAMPLE01", "s", "t", clock[0] + dt.timedelta(minutes=15))
+
+    fresh = FreshCredentials(fetch, lambda: clock[0], min_ttl_seconds=20 * 60)  # AWS_MIN_TTL=20m
+    for second in range(0, 7 * 60, 10):  # a request every 10 s for 7 minutes
+        clock[0] = NOW + dt.timedelta(seconds=second)
+        fresh()
+    assert len(fetched) == 1  # held for half their life instead of refetched per request
+
+
+def test_long_lived_credentials_get_an_expiration() -> None:
+    response = routes(lambda: Credentials("AKIAEXAMPLEEXAMPLE01", "secret")).handle(request())
+    document = json.loads(response.body)
+    assert document["Expiration"].endswith("Z") and document["Token"] == ""
+
+
+def test_localhost_counts_as_loopback() -> None:
+    from awsafe.server.routes import is_loopback
+
+    assert is_loopback("localhost") and is_loopback("::1") and not is_loopback("192.0.2.1")
