@@ -117,3 +117,12 @@ class CommandError(AwsafeError):
     def __init__(self, message: str, *, exit_code: ExitCode, hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
         self.exit_code = exit_code
+
+    @classmethod
+    def cannot_start(cls, program: str, error: OSError) -> CommandError:
+        """The shell's answer to a program that could not be started: 127 missing, else 126."""
+        if isinstance(error, FileNotFoundError):
+            return cls(f"command not found: {program}", exit_code=ExitCode.COMMAND_NOT_FOUND)
+        if isinstance(error, PermissionError):
+            return cls(f"command not executable: {program}", exit_code=ExitCode.COMMAND_NOT_EXECUTABLE)
+        return cls(f"cannot run {program}: {error.strerror}", exit_code=ExitCode.COMMAND_NOT_EXECUTABLE)

@@ -189,14 +189,6 @@ def exec_command(
     env.stderr.flush()
     try:
         execve(command[0], command, child_env)
-    except FileNotFoundError as e:
-        raise CommandError(f"command not found: {command[0]}", exit_code=ExitCode.COMMAND_NOT_FOUND) from e
-    except PermissionError as e:
-        raise CommandError(
-            f"command not executable: {command[0]}", exit_code=ExitCode.COMMAND_NOT_EXECUTABLE
-        ) from e
     except OSError as e:
-        raise CommandError(
-            f"cannot run {command[0]}: {e.strerror}", exit_code=ExitCode.COMMAND_NOT_EXECUTABLE
-        ) from e
+        raise CommandError.cannot_start(command[0], e) from e
     return ExitCode.OK  # reached only with a test double for execve

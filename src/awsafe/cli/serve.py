@@ -15,7 +15,7 @@ from awsafe.config.profile import ROLE_ARN, ProfileConfig
 from awsafe.credentials.chain import ONE_HOUR, endpoint_for_profile, generated_session_name
 from awsafe.credentials.provider import Provider
 from awsafe.environment import Environment
-from awsafe.errors import CommandError, ExitCode, UsageError
+from awsafe.errors import CommandError, UsageError
 from awsafe.model import Credentials
 from awsafe.server.imds import ImdsRoutes
 from awsafe.server.listener import LocalServer
@@ -226,16 +226,8 @@ def run_child(command: list[str], child_env: Mapping[str, str]) -> int:
     """Run the command as a child, forwarding signals; its exit code (128+N when killed by signal N)."""
     try:
         child = subprocess.Popen(command, env=dict(child_env))
-    except FileNotFoundError as e:
-        raise CommandError(f"command not found: {command[0]}", exit_code=ExitCode.COMMAND_NOT_FOUND) from e
-    except PermissionError as e:
-        raise CommandError(
-            f"command not executable: {command[0]}", exit_code=ExitCode.COMMAND_NOT_EXECUTABLE
-        ) from e
     except OSError as e:
-        raise CommandError(
-            f"cannot run {command[0]}: {e.strerror}", exit_code=ExitCode.COMMAND_NOT_EXECUTABLE
-        ) from e
+        raise CommandError.cannot_start(command[0], e) from e
     # Keys typed at a terminal (Ctrl-C, Ctrl-\\, a resize) reach the whole foreground process
     # group, the child included: forwarding those too would deliver them twice.
     from_terminal = {signal.SIGINT, signal.SIGQUIT, signal.SIGWINCH} if os.isatty(0) else set()
