@@ -134,10 +134,8 @@ def _role_fetcher(
             raise UsageError(f"{role_arn!r} is not an IAM role ARN")
         if role_arn not in roles:
             request = AssumeRoleRequest(role_arn, generated_session_name(env.clock), ONE_HOUR)
-            roles[role_arn] = FreshCredentials(
-                lambda: fetch_assume_role(base(), endpoint, request, profile=profile.name),
-                env.clock,
-                min_ttl(env).total_seconds(),
+            roles[role_arn] = _fresh(
+                env, lambda: fetch_assume_role(base(), endpoint, request, profile=profile.name)
             )
         return roles[role_arn]()
 
@@ -159,6 +157,11 @@ def _listen_then_fetch(
     return server
 
 
+def _fresh(env: Environment, fetch: Callable[[], Credentials]) -> FreshCredentials:
+    """Credentials kept in memory and refetched when AWS_MIN_TTL is reached."""
+    return FreshCredentials(fetch, env.clock, min_ttl(env).total_seconds())
+
+
 def start_ecs_endpoint(
     env: Environment,
     provider: Provider,
@@ -169,7 +172,7 @@ def start_ecs_endpoint(
     lazy: bool = False,
 ) -> Endpoint:
     """Fetch (unless ``lazy``) and serve the profile's credentials; the caller stops the endpoint."""
-    fresh = FreshCredentials(provider.retrieve, env.clock, min_ttl(env).total_seconds())
+    fresh = _fresh(env, provider.retrieve)
     token = secrets.token_urlsafe(32)  # 256 bits
 
     def handle(request: Request) -> Response:
@@ -202,7 +205,7 @@ def start_imds_endpoint(
     Local peers only, whatever ``host`` is: IMDS has no shared secret, so whoever reaches it
     gets the credentials. ``host`` is loopback, or an IMDS address aliased on ``lo``.
     """
-    fresh = FreshCredentials(provider.retrieve, env.clock, min_ttl(env).total_seconds())
+    fresh = _fresh(env, provider.retrieve)
 
     def handle(request: Request) -> Response:
         return routes.handle(request)  # bound below, once the port is known
