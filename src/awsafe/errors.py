@@ -18,6 +18,7 @@ never contain a secret.
      ├── AwsError                   an AWS call failed                (7)
      ├── ServerError                a local endpoint failed           (8)
      ├── PromptError                no way to ask the user            (9)
+     ├── LoginError                 an SSO sign-in did not complete   (10)
      └── CommandError               exec: the command cannot run      (126/127)
 
 Exit codes outside the tree: 70 for a bug, 130 for Ctrl-C; ``exec`` passes
@@ -39,6 +40,7 @@ class ExitCode(enum.IntEnum):
     AWS = 7
     SERVER = 8
     PROMPT = 9
+    LOGIN = 10
     BUG = 70
     COMMAND_NOT_EXECUTABLE = 126
     COMMAND_NOT_FOUND = 127
@@ -98,9 +100,27 @@ class MfaError(AwsafeError):
 class AwsError(AwsafeError):
     exit_code = ExitCode.AWS
 
-    def __init__(self, message: str, *, code: str = "", hint: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, code: str = "", status: int | None = None, hint: str | None = None
+    ) -> None:
         super().__init__(message, hint=hint)
         self.code = code
+        self.status = status  # the HTTP status, when the endpoint answered
+
+    @property
+    def is_transient(self) -> bool:
+        """A server-side or network failure that may pass: worth reporting, not worth a new sign-in."""
+        return (
+            self.status is None
+            or self.status >= 500
+            or self.code in ("ThrottlingException", "SlowDownException")
+        )
+
+
+class LoginError(AwsafeError):
+    """An IAM Identity Center sign-in was denied, timed out or could not start."""
+
+    exit_code = ExitCode.LOGIN
 
 
 class ServerError(AwsafeError):

@@ -5,11 +5,14 @@ from __future__ import annotations
 import dataclasses
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.support.browser import browser_command
 from tests.support.env import run_awsafe
+from tests.support.fake_sso import FakeSso, SsoCall
 from tests.support.moto_server import MotoServer
 
 SERIAL = "arn:aws:iam::123456789012:mfa/demo"
@@ -88,3 +91,59 @@ def mfa_world(seed: Seed) -> Seed:
     )
     assert added.returncode == 0, added.stderr
     return seed
+
+
+SSO_CONFIG = (
+    "[sso-session corp]\n"
+    "sso_start_url = https://corp.awsapps.com/start\n"
+    "sso_region = us-east-1\n"
+    "sso_registration_scopes = sso:account:access\n\n"
+    "[profile sso-dev]\n"
+    "sso_session = corp\n"
+    "sso_account_id = 111111111111\n"
+    "sso_role_name = Admin\n"
+    "region = us-east-1\n"
+)
+SSO_ACCOUNTS = {"111111111111": ("dev", ["Admin", "ReadOnly"]), "222222222222": ("prod", ["ReadOnly"])}
+
+
+@dataclasses.dataclass
+class SsoWorld:
+    """A fake IAM Identity Center issuing real moto credentials, a browser double, and a config."""
+
+    moto: MotoServer
+    fake: FakeSso
+    home: Path
+    config: Path
+    browser_log: Path
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {
+            **self.moto.endpoint_env(),
+            **self.fake.env(),
+            "BROWSER": browser_command(),
+            "FAKE_BROWSER_LOG": str(self.browser_log),
+        }
+
+    def opened(self) -> list[str]:
+        """The URLs the browser double was given."""
+        return self.browser_log.read_text().split() if self.browser_log.exists() else []
+
+    def oidc_calls(self, grant: str | None = None) -> list[SsoCall]:
+        calls = [c for c in self.fake.calls() if c.operation in OIDC_OPERATIONS]
+        return [c for c in calls if grant is None or c.grant_type == grant]
+
+
+OIDC_OPERATIONS = frozenset(
+    {"RegisterClient", "StartDeviceAuthorization", "CreateToken", "Authorize", "DeviceVerify"}
+)
+
+
+@pytest.fixture
+def sso(moto: MotoServer, isolated_env: Path) -> Iterator[SsoWorld]:
+    with FakeSso(moto.url, SSO_ACCOUNTS) as fake:
+        config = Path(os.environ["AWS_CONFIG_FILE"])
+        config.parent.mkdir(parents=True, exist_ok=True)
+        config.write_text(SSO_CONFIG)
+        yield SsoWorld(moto, fake, isolated_env, config, isolated_env / "browser.log")

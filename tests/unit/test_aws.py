@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from awsafe import aws
+from awsafe.aws import client as aws
 from awsafe.config.profile import ProfileConfig
 from awsafe.credentials.chain import endpoint_for_profile
 from awsafe.model import Credentials
@@ -22,12 +22,12 @@ KEYS = Credentials("AKIAEXAMPLEEXAMPLE01", "secret")
     ],
 )
 def test_sts_endpoint_follows_region_and_mode(region: str, mode: str | None, expected: str) -> None:
-    client = aws._client("sts", KEYS, aws.Endpoint(region=region, sts_regional_endpoints=mode))
+    client = aws.make_client("sts", KEYS, aws.Endpoint(region=region, sts_regional_endpoints=mode))
     assert client.meta.endpoint_url == expected
 
 
 def test_explicit_url_wins() -> None:
-    client = aws._client("sts", KEYS, aws.Endpoint(region="eu-west-1", url="http://127.0.0.1:9"))
+    client = aws.make_client("sts", KEYS, aws.Endpoint(region="eu-west-1", url="http://127.0.0.1:9"))
     assert client.meta.endpoint_url == "http://127.0.0.1:9"
 
 
@@ -36,7 +36,7 @@ def test_client_ignores_users_aws_profile_and_config(monkeypatch: pytest.MonkeyP
     config.write_text("[profile elsewhere]\nendpoint_url = http://wrong.example\n")
     monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
     monkeypatch.setenv("AWS_PROFILE", "not-a-profile-anywhere")
-    client = aws._client("sts", KEYS, aws.Endpoint(region="eu-west-1"))
+    client = aws.make_client("sts", KEYS, aws.Endpoint(region="eu-west-1"))
     assert client.meta.endpoint_url == "https://sts.eu-west-1.amazonaws.com"
 
 

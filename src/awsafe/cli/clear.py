@@ -1,4 +1,4 @@
-"""`awsafe clear`: delete cached sessions, of one profile's chain or all of them."""
+"""`awsafe clear`: delete cached sessions and SSO tokens, of one profile's chain or all of them."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from awsafe.config.resolve import resolve_chain
 from awsafe.credentials.cache import SessionKey
 from awsafe.environment import Environment
 from awsafe.errors import AwsafeError, ExitCode, UsageError
+from awsafe.sso.settings import SsoSession, session_of
+from awsafe.sso.store import SsoTokenStore
 from awsafe.wiring import GlobalOptions, open_vault, read_config, session_cache
 
 
@@ -20,19 +22,24 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: Environment) -> int:
     if tail:
         raise UsageError("clear takes no command")
-    cache = session_cache(open_vault(options, env), env)
+    store = open_vault(options, env)
+    cache = session_cache(store, env)
+    tokens = SsoTokenStore(store)
     if args.profile is None:
         deleted = cache.clear()
+        signed_out = tokens.clear()
     else:
         # The profile's own sessions and those derived from it, plus the MFA session its
         # chain uses (GetSessionToken of a source with this profile's serial), so that the
         # next run needs a new code. Other sessions of its sources stay.
         sources: set[str] = set()
         serial: str | None = None
+        sso: list[SsoSession] = []
         with contextlib.suppress(AwsafeError):  # a broken config must not stop a cleanup
             chain = resolve_chain(read_config(env), args.profile, env.environ)
             sources = {p.name for p in chain[1:]}
             serial = chain[0].mfa_serial
+            sso = [session_of(p) for p in chain if p.has_sso]
 
         def matches(key: SessionKey) -> bool:
             if args.profile in key.chain:
@@ -45,5 +52,8 @@ def run(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: 
             )
 
         deleted = cache.clear(matches)
+        signed_out = sum(tokens.delete_token(session) for session in sso)
     env.stderr.write(f"Cleared {deleted} cached session{'s' if deleted != 1 else ''}\n")
+    if signed_out:
+        env.stderr.write(f"Forgot {signed_out} IAM Identity Center token{'s' if signed_out != 1 else ''}\n")
     return ExitCode.OK

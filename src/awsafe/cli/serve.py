@@ -10,7 +10,7 @@ import signal
 import subprocess
 from collections.abc import Callable, Mapping
 
-from awsafe.aws import AssumeRoleRequest, fetch_assume_role
+from awsafe.aws.sts import AssumeRoleRequest, fetch_assume_role
 from awsafe.config.profile import ROLE_ARN, ProfileConfig
 from awsafe.credentials.chain import ONE_HOUR, endpoint_for_profile, generated_session_name
 from awsafe.credentials.provider import Provider

@@ -58,6 +58,31 @@ def _merge_includes(
     return values, wheres
 
 
+SSO_SESSION_KEYS = ("sso_start_url", "sso_region", "sso_registration_scopes")
+
+
+def _merge_sso_session(config: ConfigFile, values: dict[str, str], wheres: dict[str, str]) -> None:
+    """A profile's ``sso_session`` brings that [sso-session]'s start URL, region and scopes;
+    the profile may repeat them (the AWS CLI allows it) but not contradict them."""
+    name = values.get("sso_session")
+    if not name:
+        return
+    session = config.sso_sessions.get(name)
+    if session is None:
+        where = wheres["sso_session"]
+        raise ConfigError(f"{where}: sso_session {name!r} has no [sso-session {name}] section")
+    for key in SSO_SESSION_KEYS:
+        value = session.values.get(key)
+        if value is None:
+            continue
+        if values.get(key) and values[key] != value and key != "sso_registration_scopes":
+            raise ConfigError(
+                f"{wheres[key]}: {key} differs from the one in [sso-session {name}] ({session.where(key)})"
+            )
+        values[key] = value
+        wheres[key] = session.where(key)
+
+
 def resolve_profile(
     config: ConfigFile,
     name: str,
@@ -93,6 +118,7 @@ def resolve_profile(
     if region:
         values["region"] = region
 
+    _merge_sso_session(config, values, wheres)
     where = section.where() if section is not None else f"{config.path} (no [profile {name}])"
     profile = build_profile(name, values, wheres, where)
     return dataclasses.replace(profile, defined=section is not None)

@@ -21,7 +21,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from awsafe.aws import AssumeRoleRequest, Endpoint
+from awsafe.aws.sts import AssumeRoleRequest, Endpoint
 from awsafe.clock import Clock
 from awsafe.config.profile import ProfileConfig
 from awsafe.credentials.cache import CachedProvider, LazyProvider, SessionCache, SessionKey
@@ -36,6 +36,8 @@ MAX_CHAINED_ROLE = ONE_HOUR  # AWS refuses more for a role assumed with role cre
 
 # (profile, mfa serial, mfa_process) -> a validated code
 MfaCodes = Callable[[str, str, str | None], str]
+# an SSO profile -> the provider of its role credentials (built only on a cache miss)
+SsoProviders = Callable[[ProfileConfig], Provider]
 EndpointFor = Callable[[ProfileConfig], Endpoint]
 
 
@@ -89,6 +91,7 @@ class ChainBuilder:
         *,
         cache: SessionCache | None = None,
         mfa: MfaCodes | None = None,
+        sso: SsoProviders | None = None,
     ) -> None:
         self._keys = keys
         self._options = options
@@ -96,6 +99,7 @@ class ChainBuilder:
         self._clock = clock
         self._cache = cache
         self._mfa = mfa
+        self._sso = sso
 
     def build(self, chain: Sequence[ProfileConfig]) -> Provider:
         return self._hop(chain, 0, top=True)
@@ -187,7 +191,7 @@ class ChainBuilder:
         elif has_source:
             identity.update(kind="via", source=self._identity(chain, i + 1))
         else:
-            identity.update(kind="root", process=profile.credential_process, sso=profile.has_sso)
+            identity.update(kind="root", process=profile.credential_process, sso=_sso_identity(profile))
         return identity
 
     def _role_duration(self, chain: Sequence[ProfileConfig], i: int) -> dt.timedelta:
@@ -249,10 +253,18 @@ class ChainBuilder:
 
     def _other_source(self, profile: ProfileConfig) -> Provider:
         """After stored keys and source_profile: SSO, then web identity, then credential_process."""
-        if profile.has_sso or profile.has_web_identity:
-            what = "IAM Identity Center (SSO)" if profile.has_sso else "web identity"
+        if profile.has_sso:
+            identity = {"kind": "sso", "profile": profile.name, "sso": _sso_identity(profile)}
+            return self._cached(
+                LazyProvider(
+                    lambda: self._sso_provider(profile), f"IAM Identity Center for {profile.name!r}"
+                ),
+                SessionKey.of("sso", profile.name, None, identity, [profile.name]),
+            )
+        if profile.has_web_identity:
             raise NoCredentialsError(
-                f"profile {profile.name!r} uses {what}, which this version of awsafe does not support yet"
+                f"profile {profile.name!r} uses web identity, which this version of awsafe does not "
+                "support yet"
             )
         if profile.credential_process:
             identity = {"kind": "process", "profile": profile.name, "command": profile.credential_process}
@@ -264,6 +276,11 @@ class ChainBuilder:
             f"profile {profile.name!r} uses credential_source, which this version of awsafe does not "
             "support yet"
         )
+
+    def _sso_provider(self, profile: ProfileConfig) -> Provider:
+        if self._sso is None:
+            raise NoCredentialsError(f"profile {profile.name!r} uses IAM Identity Center, unavailable here")
+        return self._sso(profile)
 
     def _stored(self, profile: ProfileConfig) -> Provider:
         return StoredKeysProvider(self._keys, profile.name, missing=lambda: self._no_source(profile))
@@ -294,3 +311,15 @@ class ChainBuilder:
 
     def _cached(self, inner: Provider, key: SessionKey) -> Provider:
         return inner if self._cache is None else CachedProvider(inner, self._cache, key)
+
+
+def _sso_identity(profile: ProfileConfig) -> dict[str, Any] | None:
+    if not profile.has_sso:
+        return None
+    return {
+        "start_url": profile.sso_start_url,
+        "session": profile.sso_session,
+        "region": profile.sso_region,
+        "account": profile.sso_account_id,
+        "role": profile.sso_role_name,
+    }

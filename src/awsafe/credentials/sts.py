@@ -6,8 +6,8 @@ import dataclasses
 import datetime as dt
 from collections.abc import Callable
 
-from awsafe import aws
-from awsafe.aws import AssumeRoleRequest, Endpoint
+from awsafe.aws import sts as aws
+from awsafe.aws.sts import AssumeRoleRequest, Endpoint
 from awsafe.credentials.provider import Provider
 from awsafe.model import Credentials
 

@@ -10,7 +10,7 @@ import botocore.session
 import pytest
 from botocore.stub import Stubber
 
-from awsafe import aws
+from awsafe.aws import client as aws
 from awsafe.config.parse import parse_config
 from awsafe.config.resolve import resolve_chain
 from awsafe.credentials.chain import ChainBuilder, SessionOptions, endpoint_for_profile
@@ -46,7 +46,7 @@ def stub(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Stubber, list[tuple[
         used.append((credentials.access_key_id, endpoint.region))
         return client
 
-    monkeypatch.setattr(aws, "_client", fake_client)
+    monkeypatch.setattr(aws, "make_client", fake_client)
     with Stubber(client) as stubber:
         yield stubber, used
         stubber.assert_no_pending_responses()
@@ -191,9 +191,63 @@ def test_credential_source_is_refused_until_supported(stub: Any) -> None:
     [
         (f"role_arn = {ROLE}\nweb_identity_token_file = /tmp/token\n", "web identity"),
         (f"role_arn = {ROLE}\ncredential_source = Environment\n", "credential_source"),
-        ("sso_session = corp\nsso_account_id = 1\ncredential_process = /bin/false\n", "SSO"),
     ],
 )
 def test_unsupported_sources_are_named_in_source_order(stub: Any, section: str, what: str) -> None:
     with pytest.raises(NoCredentialsError, match=f"uses .*{what}.*not support yet"):
         build(SEED + f"[profile other]\n{section}", "other")
+
+
+class _SsoRole:
+    """Stands in for GetRoleCredentials: records which profiles asked."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def __call__(self, profile: Any) -> Any:
+        asked = self.asked
+
+        class Provider:
+            def retrieve(self) -> Credentials:
+                asked.append(profile.name)
+                return Credentials("ASIASSOSSOSSOSSO0001", "s", "t", NOW + dt.timedelta(hours=1))
+
+            def describe(self) -> str:
+                return "sso"
+
+        return Provider()
+
+
+def test_sso_comes_before_credential_process_and_signs_a_role_on_top(stub: Any) -> None:
+    """Source order (#1183/#1196): SSO before credential_process; a role on top uses SSO credentials."""
+    stubber, used = stub
+    text = (
+        "[sso-session corp]\nsso_start_url = https://corp/start\nsso_region = eu-west-1\n"
+        "[profile dev]\nsso_session = corp\nsso_account_id = 111111111111\nsso_role_name = Admin\n"
+        "credential_process = /bin/false\n"
+        f"[profile test]\nrole_arn = {ROLE}\nexternal_id = x-1\nsource_profile = dev\n"
+    )
+    stubber.add_response(
+        "assume_role",
+        {
+            "Credentials": {
+                "AccessKeyId": "ASIAROLEROLEROLE0001",
+                "SecretAccessKey": "r",
+                "SessionToken": "t",
+                "Expiration": NOW + dt.timedelta(hours=1),
+            }
+        },
+        {
+            "RoleArn": ROLE,
+            "RoleSessionName": f"awsafe-{int(NOW.timestamp())}",
+            "DurationSeconds": 3600,
+            "ExternalId": "x-1",
+        },
+    )
+    sso = _SsoRole()
+    keys = StoredKeys(MemoryStore())
+    chain = resolve_chain(parse_config(text, "cfg"), "test", {})
+    builder = ChainBuilder(keys, SessionOptions(), endpoint_for_profile({}), lambda: NOW, sso=sso)
+    assert builder.build(chain).retrieve().access_key_id == "ASIAROLEROLEROLE0001"
+    assert sso.asked == ["dev"]
+    assert used == [("ASIASSOSSOSSOSSO0001", "us-east-1")]

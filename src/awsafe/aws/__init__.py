@@ -1,0 +1,1 @@
+"""AWS API calls through botocore; the only package that imports it."""

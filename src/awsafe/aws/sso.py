@@ -1,0 +1,224 @@
+"""IAM Identity Center calls: the OIDC service (sso-oidc) and the access portal (sso).
+
+These calls are unsigned; the OIDC ones carry the client secret or a token in
+their body and the portal ones the access token in a header. Every secret is
+kept out of reprs and messages.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import urllib.parse
+from collections.abc import Iterator
+from typing import Any
+
+from awsafe.aws import client as clients
+from awsafe.aws.client import Endpoint, translate
+from awsafe.model import Credentials
+
+DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+CODE_GRANT = "authorization_code"
+REFRESH_GRANT = "refresh_token"
+CLIENT_NAME = "awsafe"
+
+
+@dataclasses.dataclass(frozen=True)
+class ClientRegistration:
+    """An OIDC client registered for one flow; reused until it expires."""
+
+    client_id: str
+    client_secret: str = dataclasses.field(repr=False)
+    expires_at: dt.datetime
+    flow: str  # "device" or "pkce"
+    scopes: tuple[str, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
+class DeviceAuthorization:
+    device_code: str = dataclasses.field(repr=False)
+    user_code: str
+    verification_uri: str
+    verification_uri_complete: str
+    expires_in: int
+    interval: int
+
+
+@dataclasses.dataclass(frozen=True)
+class TokenGrant:
+    access_token: str = dataclasses.field(repr=False)
+    expires_at: dt.datetime
+    refresh_token: str | None = dataclasses.field(default=None, repr=False)
+
+
+@dataclasses.dataclass(frozen=True)
+class Account:
+    account_id: str
+    name: str
+    email: str
+
+
+def oidc_endpoint_url(endpoint: Endpoint) -> str:
+    """The OIDC service's base URL (the browser's authorization page lives under it)."""
+    return (endpoint.url or f"https://oidc.{endpoint.region}.amazonaws.com").rstrip("/")
+
+
+def _oidc(endpoint: Endpoint) -> Any:
+    return clients.make_client("sso-oidc", None, endpoint, max_attempts=1)  # a retried grant may be spent
+
+
+def _portal(endpoint: Endpoint) -> Any:
+    return clients.make_client("sso", None, endpoint, max_attempts=2)
+
+
+def register_client(
+    endpoint: Endpoint,
+    *,
+    flow: str,
+    scopes: tuple[str, ...],
+    start_url: str,
+    redirect_uri: str | None = None,
+) -> ClientRegistration:
+    params: dict[str, Any] = {"clientName": CLIENT_NAME, "clientType": "public"}
+    if scopes:
+        params["scopes"] = list(scopes)
+    if flow == "pkce":
+        params.update(
+            grantTypes=[CODE_GRANT, REFRESH_GRANT],
+            redirectUris=[redirect_uri or "http://127.0.0.1/oauth/callback"],
+            issuerUrl=start_url,
+        )
+    try:
+        response = _oidc(endpoint).register_client(**params)
+    except Exception as e:  # noqa: BLE001 - every botocore failure becomes an AwsError
+        raise translate(e, "RegisterClient at IAM Identity Center") from e
+    return ClientRegistration(
+        client_id=response["clientId"],
+        client_secret=response["clientSecret"],
+        expires_at=dt.datetime.fromtimestamp(int(response["clientSecretExpiresAt"]), dt.timezone.utc),
+        flow=flow,
+        scopes=scopes,
+    )
+
+
+def start_device_authorization(
+    endpoint: Endpoint, client: ClientRegistration, start_url: str
+) -> DeviceAuthorization:
+    try:
+        response = _oidc(endpoint).start_device_authorization(
+            clientId=client.client_id, clientSecret=client.client_secret, startUrl=start_url
+        )
+    except Exception as e:  # noqa: BLE001
+        raise translate(e, "StartDeviceAuthorization at IAM Identity Center") from e
+    return DeviceAuthorization(
+        device_code=response["deviceCode"],
+        user_code=response["userCode"],
+        verification_uri=response["verificationUri"],
+        verification_uri_complete=response.get("verificationUriComplete") or response["verificationUri"],
+        expires_in=int(response.get("expiresIn", 600)),
+        interval=max(1, int(response.get("interval", 5))),
+    )
+
+
+def authorize_url(
+    endpoint: Endpoint,
+    client: ClientRegistration,
+    *,
+    redirect_uri: str,
+    state: str,
+    code_challenge: str,
+    scopes: tuple[str, ...],
+) -> str:
+    """The page the browser opens for the authorization-code flow (PKCE, S256)."""
+    query = {
+        "response_type": "code",
+        "client_id": client.client_id,
+        "redirect_uri": redirect_uri,
+        "state": state,
+        "code_challenge_method": "S256",
+        "scopes": " ".join(scopes),
+        "code_challenge": code_challenge,
+    }
+    encoded = urllib.parse.urlencode(query, quote_via=urllib.parse.quote)
+    return f"{oidc_endpoint_url(endpoint)}/authorize?{encoded}"
+
+
+def _grant(response: dict[str, Any], now: dt.datetime) -> TokenGrant:
+    return TokenGrant(
+        access_token=response["accessToken"],
+        expires_at=(now + dt.timedelta(seconds=int(response["expiresIn"]))).replace(microsecond=0),
+        refresh_token=response.get("refreshToken") or None,
+    )
+
+
+def create_token(
+    endpoint: Endpoint, client: ClientRegistration, now: dt.datetime, what: str, **grant: str
+) -> TokenGrant:
+    """CreateToken with one grant (device code, authorization code + verifier, or refresh token)."""
+    try:
+        response = _oidc(endpoint).create_token(
+            clientId=client.client_id, clientSecret=client.client_secret, **grant
+        )
+    except Exception as e:  # noqa: BLE001
+        raise translate(e, what) from e
+    return _grant(response, now)
+
+
+def get_role_credentials(
+    endpoint: Endpoint, access_token: str, account_id: str, role_name: str
+) -> Credentials:
+    what = f"GetRoleCredentials for role {role_name} in account {account_id}"
+    try:
+        response = _portal(endpoint).get_role_credentials(
+            accessToken=access_token, accountId=account_id, roleName=role_name
+        )
+    except Exception as e:  # noqa: BLE001
+        raise translate(e, what) from e
+    raw = response["roleCredentials"]
+    return Credentials(
+        access_key_id=raw["accessKeyId"],
+        secret_access_key=raw["secretAccessKey"],
+        session_token=raw["sessionToken"],
+        expires_at=dt.datetime.fromtimestamp(int(raw["expiration"]) // 1000, dt.timezone.utc),
+    )
+
+
+def _pages(call: Any, key: str, what: str, **params: str) -> Iterator[dict[str, Any]]:
+    token: str | None = None
+    while True:
+        page_params = dict(params, **({"nextToken": token} if token else {}))
+        try:
+            response = call(**page_params)
+        except Exception as e:  # noqa: BLE001
+            raise translate(e, what) from e
+        yield from response.get(key, [])
+        token = response.get("nextToken")
+        if not token:
+            return
+
+
+def list_accounts(endpoint: Endpoint, access_token: str) -> list[Account]:
+    portal = _portal(endpoint)
+    return [
+        Account(item["accountId"], item.get("accountName", ""), item.get("emailAddress", ""))
+        for item in _pages(portal.list_accounts, "accountList", "ListAccounts", accessToken=access_token)
+    ]
+
+
+def list_account_roles(endpoint: Endpoint, access_token: str, account_id: str) -> list[str]:
+    portal = _portal(endpoint)
+    roles = _pages(
+        portal.list_account_roles,
+        "roleList",
+        f"ListAccountRoles for account {account_id}",
+        accessToken=access_token,
+        accountId=account_id,
+    )
+    return [item["roleName"] for item in roles]
+
+
+def logout(endpoint: Endpoint, access_token: str) -> None:
+    try:
+        _portal(endpoint).logout(accessToken=access_token)
+    except Exception as e:  # noqa: BLE001
+        raise translate(e, "Logout at IAM Identity Center") from e

@@ -1,0 +1,172 @@
+"""`awsafe sso login|logout|populate`: IAM Identity Center sessions by hand, and profiles for them."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from collections.abc import Callable
+
+from awsafe.config.parse import ConfigFile
+from awsafe.config.resolve import resolve_profile
+from awsafe.environment import Environment
+from awsafe.errors import ExitCode, UsageError
+from awsafe.model import format_rfc3339
+from awsafe.sso.settings import SsoSession, named_session, session_of
+from awsafe.wiring import GlobalOptions, SignInFlags, config_file_path, open_vault, read_config, sso_tokens
+
+
+def configure(
+    parser: argparse.ArgumentParser, global_flags: Callable[[argparse.ArgumentParser], None]
+) -> None:
+    actions = parser.add_subparsers(dest="sso_action", metavar="ACTION", parser_class=type(parser))
+    actions.required = True
+
+    def action(name: str, help_text: str) -> argparse.ArgumentParser:
+        sub = actions.add_parser(name, help=help_text, description=help_text)
+        global_flags(sub)
+        _target(sub)
+        return sub
+
+    login = action("login", "Sign in to an sso-session (or a profile's)")
+    login.add_argument("--device-code", action="store_true", help="use the device-code flow")
+    login.add_argument("--no-browser", action="store_true", help="print the URL instead of opening it")
+    login.add_argument("--stdout", action="store_true", help="print the URL and code on stdout")
+    login.set_defaults(run=run_login)
+
+    logout = action("logout", "Sign out and forget the token (default: of every session)")
+    logout.set_defaults(run=run_logout)
+
+    populate = action("populate", "Profiles for every account and role of an sso-session")
+    populate.add_argument("--write", action="store_true", help="append them to the config file")
+    populate.add_argument("--prefix", default="", metavar="TEXT", help="put TEXT before every profile name")
+    populate.add_argument("--region", metavar="REGION", help="region of new profiles (default: sso_region)")
+    populate.set_defaults(run=run_populate)
+
+
+def _target(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("profile", nargs="?", help="an SSO profile; its session is used")
+    parser.add_argument("--sso-session", metavar="NAME", help="an [sso-session NAME] of the config")
+
+
+def _session(args: argparse.Namespace, env: Environment, config: ConfigFile) -> SsoSession:
+    if args.sso_session and args.profile:
+        raise UsageError("give a profile or --sso-session, not both")
+    if args.sso_session:
+        return named_session(config, args.sso_session)
+    profile_name = args.profile or env.get("AWS_PROFILE")
+    if profile_name:
+        profile = resolve_profile(config, profile_name, env.environ)
+        if not profile.has_sso:
+            raise UsageError(
+                f"profile {profile_name!r} has no IAM Identity Center settings ({profile.where})"
+            )
+        return session_of(profile)
+    names = list(config.sso_sessions)
+    if len(names) == 1:
+        return named_session(config, names[0])
+    raise UsageError(
+        "say which session: --sso-session NAME or an SSO profile",
+        hint=f"sessions in the config: {', '.join(names)}" if names else None,
+    )
+
+
+def run_login(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: Environment) -> int:
+    _no_command(tail)
+    session = _session(args, env, read_config(env))
+    flags = SignInFlags(device_code=args.device_code, no_browser=args.no_browser, to_stdout=args.stdout)
+    token = sso_tokens(open_vault(options, env), env, flags).renew(session, force_sign_in=True)
+    refresh = "; refreshable" if token.can_refresh else ""
+    env.stderr.write(
+        f"Signed in to {session.describe()}; the token is valid until {format_rfc3339(token.expires_at)}"
+        f"{refresh}\n"
+    )
+    return ExitCode.OK
+
+
+def run_logout(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: Environment) -> int:
+    _no_command(tail)
+    store = open_vault(options, env)
+    tokens = sso_tokens(store, env)
+    if args.profile or args.sso_session:
+        sessions = [_session(args, env, read_config(env))]
+    else:
+        from awsafe.sso.store import SsoTokenStore
+
+        sessions = [stored.session for stored in SsoTokenStore(store).tokens()]
+    for session in sessions:
+        if tokens.logout(session):
+            env.stderr.write(f"Signed out of {session.describe()}\n")
+        else:
+            env.stderr.write(f"Not signed in to {session.describe()}\n")
+    if not sessions:
+        env.stderr.write("Not signed in to any IAM Identity Center session\n")
+    return ExitCode.OK
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.+@-]+")
+
+
+def profile_name(prefix: str, account_name: str, account_id: str, role: str) -> str:
+    """``<prefix><account name or id>-<role>``, with anything unusable in a section name as ``-``."""
+    base = _UNSAFE.sub("-", f"{account_name or account_id}-{role}").strip("-")
+    return f"{prefix}{base}"
+
+
+def run_populate(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: Environment) -> int:
+    _no_command(tail)
+    from awsafe.aws import sso as api
+    from awsafe.config.edit import append_sections, profile_header, render_sections
+    from awsafe.sso.settings import SsoEndpoints
+
+    config = read_config(env)
+    session = _session(args, env, config)
+    portal = SsoEndpoints.from_environ(env.environ).portal(session)
+    token = sso_tokens(open_vault(options, env), env).access_token(session)
+    existing = _existing_roles(config)
+    sections: list[tuple[str, list[tuple[str, str]]]] = []
+    for account in api.list_accounts(portal, token):
+        for role in api.list_account_roles(portal, token, account.account_id):
+            name = profile_name(args.prefix, account.name, account.account_id, role)
+            if (account.account_id, role) in existing.get(session.cache_name, set()) or (
+                name in config.profiles
+            ):
+                continue
+            values = (
+                [("sso_session", session.name)]
+                if session.name
+                else [("sso_start_url", session.start_url), ("sso_region", session.region)]
+            )
+            values += [
+                ("sso_account_id", account.account_id),
+                ("sso_role_name", role),
+                ("region", args.region or session.region),
+            ]
+            sections.append((profile_header(name), values))
+    if not sections:
+        env.stderr.write("Every account and role already has a profile; nothing to add\n")
+        return ExitCode.OK
+    if args.write:
+        append_sections(config_file_path(env), sections)
+        env.stderr.write(f"Added {len(sections)} profile(s) to {config_file_path(env)}\n")
+    else:
+        env.stdout.write(render_sections(sections))
+    return ExitCode.OK
+
+
+def _existing_roles(config: ConfigFile) -> dict[str, set[tuple[str, str]]]:
+    """(account, role) pairs that already have a profile, per session: populate adds no second one."""
+    found: dict[str, set[tuple[str, str]]] = {}
+    for name in config.profiles:
+        section = config.profiles[name]
+        account, role = section.values.get("sso_account_id"), section.values.get("sso_role_name")
+        if not (account and role):
+            continue
+        key = section.values.get("sso_session") or section.values.get("sso_start_url")
+        if key:
+            found.setdefault(key, set()).add((account, role))
+    return found
+
+
+def _no_command(tail: list[str]) -> None:
+    if tail:
+        raise UsageError("sso takes no command")

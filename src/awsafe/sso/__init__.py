@@ -1,0 +1,1 @@
+"""IAM Identity Center (SSO): settings, sign-in flows, the token store and role credentials."""
