@@ -195,10 +195,11 @@ def _flag(env: Environment, name: str) -> bool:
 
 def sso_tokens(store: Store, env: Environment, flags: SignInFlags = SignInFlags()) -> SsoTokens:
     """The SSO token keeper over ``store``, signing in interactively when it must."""
+    from awsafe.aws.sso import Registrations
     from awsafe.sso.cli_cache import CliTokenCache, cache_mode
     from awsafe.sso.settings import SsoEndpoints
     from awsafe.sso.store import SsoTokenStore
-    from awsafe.sso.tokens import Registrations, SsoTokens
+    from awsafe.sso.tokens import SsoTokens
 
     mode = cache_mode(env.get("AWSAFE_SSO_CLI_CACHE"))
     cli_cache = (

@@ -86,7 +86,7 @@ def test_a_second_run_makes_no_oidc_call_and_an_expiring_token_is_refreshed(sso:
     assert again.returncode == 0, again.stderr
     assert sso.fake.calls() == []  # role credentials from the cache: no OIDC, no portal
 
-    after_min_ttl = caller_identity(sso, AWS_MIN_TTL="3599s")  # the role credentials are now too old
+    after_min_ttl = caller_identity(sso, AWS_MIN_TTL="3600s")  # the role credentials are now too old
     assert after_min_ttl.returncode == 0, after_min_ttl.stderr
     [refresh] = sso.oidc_calls()
     assert (refresh.grant_type, refresh.outcome) == (REFRESH_GRANT, "ok")
@@ -100,7 +100,7 @@ def test_an_expired_token_is_refreshed_without_a_browser(sso: SsoWorld) -> None:
     assert caller_identity(sso).returncode == 0
     time.sleep(2.5)
     sso.fake.reset_calls()
-    result = caller_identity(sso, AWS_MIN_TTL="3599s")
+    result = caller_identity(sso, AWS_MIN_TTL="3600s")
     assert result.returncode == 0, result.stderr
     assert [(c.grant_type, c.outcome) for c in sso.oidc_calls()] == [(REFRESH_GRANT, "ok")]
     assert sso.fake.authorizations_started == 0 and len(sso.opened()) == 1
@@ -112,7 +112,7 @@ def test_with_token_and_refresh_token_unusable_exactly_one_new_sign_in(sso: SsoW
     time.sleep(2.5)
     sso.fake.revoke_refresh_tokens()
     sso.fake.reset_calls()
-    result = caller_identity(sso, AWS_MIN_TTL="3599s")
+    result = caller_identity(sso, AWS_MIN_TTL="3600s")
     assert result.returncode == 0, result.stderr
     grants = [(c.grant_type, c.outcome) for c in sso.oidc_calls() if c.operation == "CreateToken"]
     assert grants == [(REFRESH_GRANT, "InvalidGrantException"), (CODE_GRANT, "ok")]
@@ -206,3 +206,18 @@ def test_no_token_or_client_secret_on_disk_unless_the_cli_cache_is_asked_for(sso
     assert cache_file.parent == sso.home / ".aws" / "sso" / "cache"
     assert oct(cache_file.stat().st_mode & 0o777) == "0o600"
     assert json.loads(cache_file.read_text())["startUrl"] == "https://corp.awsapps.com/start"
+
+
+def test_list_shows_the_sign_in_and_clear_forgets_it(sso: SsoWorld) -> None:
+    assert caller_identity(sso).returncode == 0
+    listed = run_awsafe("list", "--sessions", env=sso.env)
+    assert listed.returncode == 0, listed.stderr
+    assert "sso-dev\tsso 59m left" in listed.stdout or "sso-dev\tsso 1h" in listed.stdout
+    assert "sso-session corp\tsso-token 59m left" in listed.stdout
+    cleared = run_awsafe("clear", "sso-dev", env=sso.env)
+    assert cleared.returncode == 0, cleared.stderr
+    assert "Forgot 1 IAM Identity Center token" in cleared.stderr
+    assert "sso-token" not in run_awsafe("list", "--sessions", env=sso.env).stdout
+    again = caller_identity(sso)
+    assert again.returncode == 0, again.stderr
+    assert sso.fake.authorizations_started == 2

@@ -33,7 +33,7 @@ class Endpoint:
 
 
 def make_client(
-    service: str, credentials: Credentials | None, endpoint: Endpoint, *, max_attempts: int = 3
+    service: str, credentials: Credentials | None, endpoint: Endpoint, *, attempts: int = 4
 ) -> BaseClient:
     """A client for ``service``; with ``credentials=None`` requests go unsigned (IAM Identity Center)."""
     import botocore
@@ -51,7 +51,7 @@ def make_client(
     if endpoint.sts_regional_endpoints:
         session.set_config_variable("sts_regional_endpoints", endpoint.sts_regional_endpoints)
     config = botocore.config.Config(
-        retries={"max_attempts": max_attempts, "mode": "standard"},
+        retries={"total_max_attempts": attempts, "mode": "standard"},  # the first try included
         connect_timeout=10,
         read_timeout=30,
         user_agent_appid="awsafe",

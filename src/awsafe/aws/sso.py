@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from awsafe.aws import client as clients
@@ -32,6 +32,10 @@ class ClientRegistration:
     expires_at: dt.datetime
     flow: str  # "device" or "pkce"
     scopes: tuple[str, ...] = ()
+
+
+# (flow "pkce" | "device", redirect URI or None) -> a registration, stored or new.
+Registrations = Callable[[str, str | None], ClientRegistration]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -64,11 +68,11 @@ def oidc_endpoint_url(endpoint: Endpoint) -> str:
 
 
 def _oidc(endpoint: Endpoint) -> Any:
-    return clients.make_client("sso-oidc", None, endpoint, max_attempts=1)  # a retried grant may be spent
+    return clients.make_client("sso-oidc", None, endpoint, attempts=1)  # a retried grant may be spent
 
 
 def _portal(endpoint: Endpoint) -> Any:
-    return clients.make_client("sso", None, endpoint, max_attempts=2)
+    return clients.make_client("sso", None, endpoint, attempts=2)
 
 
 def register_client(

@@ -10,6 +10,7 @@ from awsafe.credentials.cache import CachedSession
 from awsafe.credentials.stored import StoredKeys
 from awsafe.environment import Environment
 from awsafe.errors import ExitCode, UsageError
+from awsafe.sso.store import SsoTokenStore, StoredToken
 from awsafe.wiring import GlobalOptions, open_vault, read_config, session_cache
 
 
@@ -34,15 +35,27 @@ def keys_owner(config: ConfigFile, name: str, stored: set[str]) -> str | None:
     return None
 
 
+def _left(expires_at: dt.datetime | None, now: dt.datetime) -> str:
+    if expires_at is None or expires_at <= now:
+        return "expired"
+    minutes = int((expires_at - now).total_seconds() // 60)
+    return (f"{minutes // 60}h{minutes % 60:02d}m" if minutes >= 60 else f"{minutes}m") + " left"
+
+
 def render_session(session: CachedSession, now: dt.datetime) -> str:
     """``assume-role (mfa) 57m left`` or ``... expired``."""
-    key, expires_at = session.key, session.credentials.expires_at
+    key = session.key
     mfa = " (mfa)" if key.mfa_serial else ""
-    if expires_at is None or expires_at <= now:
-        return f"{key.kind}{mfa} expired"
-    minutes = int((expires_at - now).total_seconds() // 60)
-    left = f"{minutes // 60}h{minutes % 60:02d}m" if minutes >= 60 else f"{minutes}m"
-    return f"{key.kind}{mfa} {left} left"
+    return f"{key.kind}{mfa} {_left(session.credentials.expires_at, now)}"
+
+
+def render_tokens(tokens: list[StoredToken], now: dt.datetime) -> str:
+    """One line per IAM Identity Center sign-in: ``sso-session corp  sso-token 7h59m left``."""
+    return "".join(
+        f"{'sso-session ' + t.session_name if t.session_name else t.start_url}\tsso-token "
+        f"{_left(t.expires_at, now)}\n"
+        for t in tokens
+    )
 
 
 def render_table(rows: list[tuple[str, str, str]]) -> str:
@@ -64,8 +77,10 @@ def run(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: 
     store = open_vault(options, env)
     now = env.clock()
     sessions = session_cache(store, env).sessions()
+    tokens = SsoTokenStore(store).tokens()
     if args.sessions:
         env.stdout.write("".join(f"{s.key.profile}\t{render_session(s, now)}\n" for s in sessions))
+        env.stdout.write(render_tokens(tokens, now))
         return ExitCode.OK
     stored = StoredKeys(store).profiles()
     if args.credentials:
@@ -82,4 +97,6 @@ def run(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: 
         ("-", name, ", ".join(labels.get(name, [])) or "-") for name in stored if name not in config.profiles
     ]
     env.stdout.write(render_table(rows))
+    if tokens:
+        env.stdout.write("\nIAM Identity Center sign-ins:\n" + render_tokens(tokens, now))
     return ExitCode.OK

@@ -20,15 +20,12 @@ from typing import TextIO
 
 from awsafe.aws import sso as aws_sso
 from awsafe.aws.client import Endpoint
-from awsafe.aws.sso import ClientRegistration, TokenGrant
+from awsafe.aws.sso import Registrations, TokenGrant
 from awsafe.clock import Clock
 from awsafe.errors import AwsError, LoginError
 from awsafe.sso.callback import RedirectListener
 from awsafe.sso.settings import SsoSession
 from awsafe.sso.waiting import TICK_SECONDS, Spinner
-
-# (flow "pkce" | "device", redirect URI or None) -> a registration, stored or new.
-Registrations = Callable[[str, str | None], ClientRegistration]
 
 PKCE = "pkce"
 DEVICE = "device"

@@ -24,7 +24,7 @@ from contextlib import AbstractContextManager
 from typing import Protocol
 
 from awsafe.aws import sso as api
-from awsafe.aws.sso import ClientRegistration, TokenGrant
+from awsafe.aws.sso import ClientRegistration, Registrations, TokenGrant
 from awsafe.clock import Clock
 from awsafe.errors import AwsError, LoginError
 from awsafe.sso.cli_cache import CliTokenCache
@@ -39,7 +39,6 @@ REGISTRATION_MARGIN = dt.timedelta(hours=1)
 # The OIDC service's answers to a refresh token that will never work again.
 REJECTED = frozenset({"InvalidGrantException", "InvalidClientException", "UnauthorizedClientException"})
 
-Registrations = Callable[[str, str | None], ClientRegistration]
 SignIn = Callable[[SsoSession, Registrations], TokenGrant]
 
 
@@ -78,11 +77,12 @@ class SsoTokens:
             return self._renew(session, token)
 
     def invalidate(self, session: SsoSession, rejected: str) -> None:
-        """The portal refused ``rejected``: forget it, unless another process already replaced it."""
+        """The portal refused ``rejected``: treat it as expired (its refresh token may still work),
+        unless another process already replaced it."""
         with self.locks.hold(session.item_id, f"the SSO token of {session.describe()}"):
             token = self.store.token(session)
             if token is not None and token.access_token == rejected:
-                self.store.delete_token(session)
+                self.store.put_token(session, dataclasses.replace(token, expires_at=self.clock()))
 
     def logout(self, session: SsoSession) -> bool:
         """End the session at IAM Identity Center (best effort) and forget its token here."""
