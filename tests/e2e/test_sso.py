@@ -221,3 +221,56 @@ def test_list_shows_the_sign_in_and_clear_forgets_it(sso: SsoWorld) -> None:
     again = caller_identity(sso)
     assert again.returncode == 0, again.stderr
     assert sso.fake.authorizations_started == 2
+
+
+def test_device_code_flow_under_exec_serves_the_cli(sso: SsoWorld) -> None:
+    result = caller_identity(sso, AWSAFE_SSO_DEVICE_CODE="true")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["Arn"] == DEV_ROLE
+    assert [c.outcome for c in sso.oidc_calls(DEVICE_GRANT)][-1] == "ok"
+    assert sso.oidc_calls(CODE_GRANT) == []
+    assert "with the code" in result.stderr
+
+
+def test_login_stdout_prints_the_url_and_opens_no_browser(sso: SsoWorld) -> None:
+    """`sso login --stdout`: the user opens the printed URL; here a GET that follows it."""
+    import os
+    import urllib.request
+
+    process = subprocess.Popen(
+        [str(BIN / "awsafe"), "sso", "login", "--stdout"],
+        env={**os.environ, **sso.env},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    assert process.stdout is not None
+    url = ""
+    for line in process.stdout:
+        if "/authorize?" in line:
+            url = line.split()[-1]
+            break
+    assert url.startswith(sso.fake.url + "/authorize?")
+    with urllib.request.urlopen(url, timeout=10) as page:  # follows the redirect to the listener
+        assert page.status == 200
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 0, stderr
+    assert "Signed in to sso-session 'corp'" in stderr
+    assert sso.opened() == []
+    assert sso.fake.authorizations_started == 1
+
+
+def test_a_terminal_sees_a_spinner_while_the_sign_in_waits(sso: SsoWorld) -> None:
+    import os
+
+    from tests.support.tty import run_in_pty
+
+    sso.fake.pending_polls = 2
+    code, screen = run_in_pty(
+        [str(BIN / "awsafe"), "sso", "login", "--device-code"], {**os.environ, **sso.env}, []
+    )
+    assert code == 0, screen
+    assert "\r|" in screen and "\r/" in screen
+    assert "Signed in to sso-session 'corp'" in screen

@@ -192,3 +192,13 @@ def test_sso_logout_ends_the_session_and_forgets_the_token(sso: SsoWorld) -> Non
     listed = run_awsafe("export", "--format", "json", "sso-dev", env=sso.env)
     assert listed.returncode == 0  # the role credentials are still cached: logout ends the token only
     assert json.loads(listed.stdout)["Version"] == 1
+
+
+def test_an_expired_client_registration_is_replaced_before_signing_in(sso: SsoWorld) -> None:
+    signed_in_with_expired_token(sso)
+    sso.fake.expire_clients()  # the service no longer knows the registration awsafe keeps
+    result = caller_identity(sso, **STALE_ROLE)
+    assert result.returncode == 0, result.stderr
+    assert grants(sso) == [(REFRESH_GRANT, "InvalidClientException"), (CODE_GRANT, "ok")]
+    assert len(sso.fake.calls("RegisterClient")) == 1
+    assert sso.fake.authorizations_started == 1

@@ -160,6 +160,9 @@ class SsoTokenStore:
         except (ValueError, KeyError, TypeError):
             return None  # a registration is cheap to make again
 
+    def delete_registration(self, session: SsoSession, flow: str) -> None:
+        self._store.delete(f"{CLIENT_PREFIX}{session.item_id}-{flow}")
+
     def put_registration(self, session: SsoSession, registration: ClientRegistration) -> None:
         item = f"{CLIENT_PREFIX}{session.item_id}-{registration.flow}"
         self._store.set(item, json.dumps(_registration_fields(registration)).encode())

@@ -153,6 +153,8 @@ class SsoTokens:
 
     def _after_failed_refresh(self, session: SsoSession, token: SsoToken, error: AwsError) -> SsoToken | None:
         rejected = error.code in REJECTED
+        if error.code == "InvalidClientException" and token.registration is not None:
+            self.store.delete_registration(session, token.registration.flow)  # register anew to sign in
         if rejected:
             latest = self._current(session)
             if latest is not None and latest.refresh_token != token.refresh_token and self._usable(latest):
