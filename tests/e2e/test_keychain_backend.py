@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import BIN, EXTERNAL_ID, seed_config
-from tests.support.env import run_awsafe
+from tests.e2e.conftest import EXTERNAL_ID, seed_config
+from tests.support.env import caller_identity, run_awsafe
 from tests.support.moto_server import MotoServer
 
 # Read at import, before the autouse fixture scrubs AWSAFE_* variables.
@@ -53,17 +53,7 @@ def test_seed_flow_with_secret_service_backend(moto: MotoServer, isolated_env: P
     assert added.returncode == 0, added.stderr
     assert "secret-service vault" in added.stderr
     try:
-        result = run_awsafe(
-            "exec",
-            "test",
-            "--",
-            str(BIN / "aws"),
-            "sts",
-            "get-caller-identity",
-            "--output",
-            "json",
-            env=env,
-        )
+        result = caller_identity("test", env)
         assert result.returncode == 0, result.stderr
         assert json.loads(result.stdout)["Arn"].endswith(":assumed-role/seed-role/test")
         (assume,) = moto.calls("AssumeRole")

@@ -5,21 +5,11 @@ from __future__ import annotations
 import json
 
 from tests.e2e.conftest import BIN, EXTERNAL_ID, Seed, seed_config
-from tests.support.env import run_awsafe
+from tests.support.env import caller_identity, run_awsafe
 
 
 def test_exec_test_runs_aws_cli_as_the_assumed_role(seed: Seed) -> None:
-    result = run_awsafe(
-        "exec",
-        "test",
-        "--",
-        str(BIN / "aws"),
-        "sts",
-        "get-caller-identity",
-        "--output",
-        "json",
-        env=seed.env,
-    )
+    result = caller_identity("test", seed.env)
     assert result.returncode == 0, result.stderr
     identity = json.loads(result.stdout)
     assert identity["Arn"] == "arn:aws:sts::123456789012:assumed-role/seed-role/test"

@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from tests.e2e.conftest import BIN, SsoWorld
+from tests.support.env import caller_identity as exec_caller_identity
 from tests.support.env import run_awsafe
 from tests.support.fake_sso import CODE_GRANT, DEVICE_GRANT, REFRESH_GRANT, pkce_challenge
 from tests.support.moto_server import ADMIN_ACCESS_KEY_ID
@@ -22,17 +23,7 @@ DEV_ROLE = "arn:aws:sts::111111111111:assumed-role/Admin/sso-user"
 
 
 def caller_identity(sso: SsoWorld, profile: str = "sso-dev", **env: str) -> subprocess.CompletedProcess[str]:
-    return run_awsafe(
-        "exec",
-        profile,
-        "--",
-        str(BIN / "aws"),
-        "sts",
-        "get-caller-identity",
-        "--output",
-        "json",
-        env={**sso.env, **env},
-    )
+    return exec_caller_identity(profile, {**sso.env, **env})
 
 
 def test_pkce_sign_in_then_the_cli_uses_the_role(sso: SsoWorld) -> None:

@@ -45,3 +45,11 @@ def run_awsafe(
         check=False,
         start_new_session=True,  # no controlling terminal: /dev/tty cannot be opened, as under CI
     )
+
+
+def caller_identity(profile: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """`awsafe exec PROFILE -- aws sts get-caller-identity`: the AWS CLI as the consumer."""
+    aws = Path(sys.executable).parent / "aws"
+    return run_awsafe(
+        "exec", profile, "--", str(aws), "sts", "get-caller-identity", "--output", "json", env=env
+    )

@@ -41,8 +41,10 @@ from html import escape
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from tests.support.background import ServedInThread
+
 if TYPE_CHECKING:
-    from typing_extensions import Self
+    pass
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 CODE_GRANT = "authorization_code"
@@ -208,7 +210,7 @@ def _user_code() -> str:
     return f"{letters[:4]}-{letters[4:]}"
 
 
-class FakeSso:
+class FakeSso(ServedInThread):
     """IAM Identity Center's OIDC and portal APIs on 127.0.0.1, recording every request.
 
     ``accounts`` maps an account id to ``(account name, role names)``. ``sts_endpoint`` is the
@@ -269,25 +271,7 @@ class FakeSso:
 
         self._server = self._make_server()
         self.url = f"http://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-sso", daemon=True
-        )
-
-    # -- lifecycle ---------------------------------------------------------
-    def start(self) -> Self:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        self._serve_in_thread("fake-sso", poll_interval=0.05)
 
     def env(self) -> dict[str, str]:
         """Environment that points botocore's ``sso-oidc`` and ``sso`` clients at this fake."""

@@ -23,8 +23,10 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 from xml.sax.saxutils import escape
 
+from tests.support.background import ServedInThread
+
 if TYPE_CHECKING:
-    from typing_extensions import Self
+    pass
 
 ACCOUNT_ID = "123456789012"  # moto's default account
 ADMIN_ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
@@ -187,7 +189,7 @@ class RecordingMiddleware:
         return [payload]
 
 
-class MotoServer:
+class MotoServer(ServedInThread):
     """moto's STS/IAM (and every other service) on 127.0.0.1, behind a recorder."""
 
     def __init__(self) -> None:
@@ -205,24 +207,8 @@ class MotoServer:
         app = RecordingMiddleware(DomainDispatcherApplication(create_backend_app), self._state)
         self._server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, name="moto-server", daemon=True)
+        self._serve_in_thread("moto-server")
         self._auth = False
-
-    # -- lifecycle -------------------------------------------------------
-    def start(self) -> Self:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     def _moto_api(self, path: str, body: bytes = b"") -> None:
         request = urllib.request.Request(
