@@ -107,15 +107,6 @@ class AwsError(AwsafeError):
         self.code = code
         self.status = status  # the HTTP status, when the endpoint answered
 
-    @property
-    def is_transient(self) -> bool:
-        """A server-side or network failure that may pass: worth reporting, not worth a new sign-in."""
-        return (
-            self.status is None
-            or self.status >= 500
-            or self.code in ("ThrottlingException", "SlowDownException")
-        )
-
 
 class LoginError(AwsafeError):
     """An IAM Identity Center sign-in was denied, timed out or could not start."""

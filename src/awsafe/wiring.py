@@ -214,7 +214,7 @@ def sso_tokens(store: Store, env: Environment, flags: SignInFlags = SignInFlags(
     )
 
     def sign_in(session: SsoSession, registrations: Registrations) -> TokenGrant:
-        from awsafe.sso.browser import open_in_browser
+        from awsafe.browser import open_in_browser
         from awsafe.sso.login import SignInOptions, choose_flow
         from awsafe.sso.login import sign_in as run_sign_in
 

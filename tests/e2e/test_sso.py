@@ -265,3 +265,26 @@ def test_a_terminal_sees_a_spinner_while_the_sign_in_waits(sso: SsoWorld) -> Non
     assert code == 0, screen
     assert "\r|" in screen and "\r/" in screen
     assert "Signed in to sso-session 'corp'" in screen
+
+
+def test_the_pkce_registration_names_a_portless_loopback_redirect(sso: SsoWorld) -> None:
+    """RFC 8252 §7.3: one registration serves every sign-in, whatever port its listener got."""
+    assert caller_identity(sso).returncode == 0
+    [register] = sso.fake.calls("RegisterClient")
+    assert register.params["redirectUris"] == ["http://127.0.0.1/oauth/callback"]
+    run_awsafe("clear", env=sso.env)
+    run_awsafe("sso", "logout", env=sso.env)
+    assert caller_identity(sso).returncode == 0
+    assert sso.fake.authorizations_started == 2
+
+
+def test_a_role_on_top_of_sso_is_capped_at_one_hour_as_a_chained_role(sso: SsoWorld) -> None:
+    role_arn = sso.moto.create_role("long-role", "arn:aws:iam::111111111111:root")
+    sso.config.write_text(
+        sso.config.read_text() + f"\n[profile long]\nrole_arn = {role_arn}\nsource_profile = sso-dev\n"
+        "duration_seconds = 7200\nregion = us-east-1\n"
+    )
+    result = caller_identity(sso, "long")
+    assert result.returncode == 0, result.stderr
+    [assume] = [c for c in sso.moto.calls("AssumeRole") if c.params["RoleArn"] == role_arn]
+    assert assume.params["DurationSeconds"] == "3600"

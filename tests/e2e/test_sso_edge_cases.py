@@ -202,3 +202,13 @@ def test_an_expired_client_registration_is_replaced_before_signing_in(sso: SsoWo
     assert grants(sso) == [(REFRESH_GRANT, "InvalidClientException"), (CODE_GRANT, "ok")]
     assert len(sso.fake.calls("RegisterClient")) == 1
     assert sso.fake.authorizations_started == 1
+
+
+def test_a_rejected_token_shared_with_the_aws_cli_is_not_taken_back_from_its_cache(sso: SsoWorld) -> None:
+    assert caller_identity(sso, AWSAFE_SSO_CLI_CACHE="write").returncode == 0
+    sso.fake.expire_access_tokens()
+    sso.fake.reset_calls()
+    result = caller_identity(sso, AWSAFE_SSO_CLI_CACHE="read", **STALE_ROLE)
+    assert result.returncode == 0, result.stderr
+    assert [c.outcome for c in sso.fake.calls("GetRoleCredentials")] == ["UnauthorizedException", "ok"]
+    assert grants(sso) == [(REFRESH_GRANT, "ok")]

@@ -49,12 +49,12 @@ class FakeOidc:
     def __init__(self, monkeypatch: pytest.MonkeyPatch, *results: TokenGrant | AwsError) -> None:
         self.results = list(results)
         self.calls: list[dict[str, str]] = []
-        self.registrations: list[tuple[str, str | None]] = []
+        self.registrations: list[str] = []
         monkeypatch.setattr(aws_sso, "create_token", self.create_token)
         monkeypatch.setattr(aws_sso, "start_device_authorization", self.start_device_authorization)
 
-    def register(self, flow: str, redirect_uri: str | None) -> ClientRegistration:
-        self.registrations.append((flow, redirect_uri))
+    def register(self, flow: str) -> ClientRegistration:
+        self.registrations.append(flow)
         return ClientRegistration("client-1", CLIENT_SECRET, NOW + dt.timedelta(days=90), flow)
 
     def create_token(
@@ -190,7 +190,7 @@ def test_pkce_sign_in_exchanges_the_code_with_the_verifier(monkeypatch: pytest.M
     assert grant["grantType"] == "authorization_code"
     assert grant["code"] == AUTH_CODE
     assert grant["redirectUri"] == browser.redirect_uri
-    assert oidc.registrations == [("pkce", browser.redirect_uri)]
+    assert oidc.registrations == ["pkce"]
     verifier = grant["codeVerifier"]
     assert 43 <= len(verifier) <= 128
     digest = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
@@ -370,7 +370,7 @@ def test_device_flow_polls_and_slows_down(monkeypatch: pytest.MonkeyPatch) -> No
     assert len(oidc.calls) == 4
     assert all(call == {"grantType": aws_sso.DEVICE_GRANT, "deviceCode": DEVICE_CODE} for call in oidc.calls)
     assert clock.sleeps == [5, 5, 10]
-    assert oidc.registrations == [("device", None)]
+    assert oidc.registrations == ["device"]
     url = "https://device.sso.eu-west-1.amazonaws.com/?user_code=ABCD-EFGH"
     assert opened == [url]
     assert "with the code ABCD-EFGH" in out.getvalue() and url in out.getvalue()

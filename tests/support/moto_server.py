@@ -61,6 +61,7 @@ class _Fault:
     message: str
     remaining: int
     service: str | None = None
+    when: Callable[[Call], bool] | None = None
 
 
 @dataclass
@@ -161,7 +162,8 @@ class RecordingMiddleware:
         delay = 0.0
         with self.state.lock:
             for f in self.state.faults:
-                if f.remaining > 0 and f.action == call.action and f.service in (None, service):
+                matches = f.when is None or f.when(call)
+                if f.remaining > 0 and f.action == call.action and f.service in (None, service) and matches:
                     f.remaining -= 1
                     fault = f
                     break
@@ -276,10 +278,11 @@ class MotoServer(ServedInThread):
         times: int = 1,
         *,
         service: str | None = None,
+        when: Callable[[Call], bool] | None = None,
     ) -> None:
-        """Answer the next `times` calls of `action` with an AWS query-protocol error."""
+        """Answer the next `times` calls of `action` (for which ``when`` holds) with an AWS error."""
         with self._state.lock:
-            self._state.faults.append(_Fault(action, code, status, message, times, service))
+            self._state.faults.append(_Fault(action, code, status, message, times, service, when))
 
     def delay_next(self, action: str, seconds: float, times: int = 1, *, service: str | None = None) -> None:
         """Sleep `seconds` before answering the next `times` calls of `action`."""

@@ -21,6 +21,7 @@ DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 CODE_GRANT = "authorization_code"
 REFRESH_GRANT = "refresh_token"
 CLIENT_NAME = "awsafe"
+LOOPBACK_REDIRECT = "http://127.0.0.1/oauth/callback"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,8 +35,8 @@ class ClientRegistration:
     scopes: tuple[str, ...] = ()
 
 
-# (flow "pkce" | "device", redirect URI or None) -> a registration, stored or new.
-Registrations = Callable[[str, str | None], ClientRegistration]
+# flow ("pkce" | "device") -> a registration, stored or new.
+Registrations = Callable[[str], ClientRegistration]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -81,7 +82,6 @@ def register_client(
     flow: str,
     scopes: tuple[str, ...],
     start_url: str,
-    redirect_uri: str | None = None,
 ) -> ClientRegistration:
     params: dict[str, Any] = {"clientName": CLIENT_NAME, "clientType": "public"}
     if scopes:
@@ -89,7 +89,9 @@ def register_client(
     if flow == "pkce":
         params.update(
             grantTypes=[CODE_GRANT, REFRESH_GRANT],
-            redirectUris=[redirect_uri or "http://127.0.0.1/oauth/callback"],
+            # RFC 8252 §7.3: a loopback redirect may use any port, so the registration names none
+            # (as the AWS CLI's does) and stays valid for every sign-in's ephemeral port.
+            redirectUris=[LOOPBACK_REDIRECT],
             issuerUrl=start_url,
         )
     try:

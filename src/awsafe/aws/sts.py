@@ -10,7 +10,14 @@ from awsafe.aws import client as clients
 from awsafe.aws.client import Endpoint, credentials_from, translate
 from awsafe.model import Credentials
 
-__all__ = ["AssumeRoleRequest", "Endpoint", "fetch_assume_role", "fetch_session_token"]
+__all__ = [
+    "AssumeRoleRequest",
+    "Endpoint",
+    "fetch_assume_role",
+    "fetch_caller_identity",
+    "fetch_federation_token",
+    "fetch_session_token",
+]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,3 +82,35 @@ def fetch_assume_role(
     except Exception as e:  # noqa: BLE001 - every botocore failure becomes an AwsError
         raise translate(e, what, hint) from e
     return credentials_from(response)
+
+
+ALLOW_ALL = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}'
+
+
+def fetch_federation_token(
+    credentials: Credentials, endpoint: Endpoint, *, name: str, duration: dt.timedelta, profile: str
+) -> Credentials:
+    """sts:GetFederationToken with an IAM user's long-term keys (AWS refuses session credentials).
+
+    The allow-all policy is intersected with the user's own permissions: the federated
+    session can do what the user can, and no more.
+    """
+    what = f"GetFederationToken for profile {profile!r}"
+    try:
+        response = clients.make_client("sts", credentials, endpoint).get_federation_token(
+            Name=name, DurationSeconds=int(duration.total_seconds()), Policy=ALLOW_ALL
+        )
+    except Exception as e:  # noqa: BLE001 - every botocore failure becomes an AwsError
+        raise translate(e, what, "check the keys stored for this profile (awsafe add)") from e
+    return credentials_from(response)
+
+
+def fetch_caller_identity(
+    credentials: Credentials, endpoint: Endpoint, *, what: str, attempts: int = 4
+) -> str:
+    """The ARN these credentials act as (sts:GetCallerIdentity needs no permission)."""
+    try:
+        response = clients.make_client("sts", credentials, endpoint, attempts=attempts).get_caller_identity()
+    except Exception as e:  # noqa: BLE001
+        raise translate(e, what) from e
+    return str(response["Arn"])

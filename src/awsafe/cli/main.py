@@ -85,7 +85,7 @@ def _credential_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from awsafe.cli import add, clear, execute, export, listing, remove, server, sso
+    from awsafe.cli import add, clear, execute, export, listing, login, remove, server, sso
 
     parser = _Parser(prog="awsafe", description="A vault for AWS credentials.")
     parser.add_argument("--version", action="version", version=f"awsafe {__version__}")
@@ -108,6 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
     _credential_flags(sub)
     export.configure(sub)
     server.configure(command("server", "Serve a profile's credentials on a local ECS or IMDS endpoint"))
+    sub = command("login", "Open the AWS console as a profile (a federation sign-in URL)")
+    _credential_flags(sub)
+    login.configure(sub)
     sso.configure(
         command("sso", "Sign in to IAM Identity Center, sign out, or make profiles for its roles"),
         lambda sub: _global_flags(sub, top=False),

@@ -198,7 +198,9 @@ class ChainBuilder:
         profile = chain[i]
         options = self._options
         duration = options.duration or options.assume_role_ttl or profile.duration or ONE_HOUR
-        chained = profile.source_profile is not None and i + 1 < len(chain) and bool(chain[i + 1].role_arn)
+        # A role assumed with role credentials (another role's, or IAM Identity Center's) is chained.
+        source = chain[i + 1] if profile.source_profile is not None and i + 1 < len(chain) else None
+        chained = source is not None and bool(source.role_arn or source.has_sso)
         return min(duration, MAX_CHAINED_ROLE) if chained else duration
 
     # -- on a cache miss: the providers that really fetch ----------------------------------

@@ -79,3 +79,31 @@ class AssumeRoleProvider:
             f"AssumeRole {self.request.role_arn} for {self.profile!r} "
             f"({self.request.duration}) from {self.source.describe()}"
         )
+
+
+class FederationTokenProvider:
+    """sts:GetFederationToken for an IAM user's console session (AWS takes only long-term keys)."""
+
+    def __init__(self, source: Provider, endpoint: Endpoint, duration: dt.timedelta, *, profile: str) -> None:
+        self.source = source
+        self.endpoint = endpoint
+        self.duration = duration
+        self.profile = profile
+
+    @property
+    def name(self) -> str:
+        """The federated user's name: 2-32 characters of [\\w+=,.@-]."""
+        cleaned = "".join(c if c.isalnum() or c in "+=,.@-_" else "-" for c in self.profile)
+        return f"awsafe-{cleaned}"[:32]
+
+    def retrieve(self) -> Credentials:
+        return aws.fetch_federation_token(
+            self.source.retrieve(),
+            self.endpoint,
+            name=self.name,
+            duration=self.duration,
+            profile=self.profile,
+        )
+
+    def describe(self) -> str:
+        return f"GetFederationToken for {self.profile!r} ({self.duration}) from {self.source.describe()}"

@@ -151,7 +151,7 @@ def _sign_in_pkce(session: SsoSession, oidc: Endpoint, registrations: Registrati
     verifier = secrets.token_urlsafe(72)  # 96 unreserved characters (RFC 7636 allows 43-128)
     with RedirectListener(state) as listener:
         redirect_uri = listener.redirect_uri
-        registration = registrations(PKCE, redirect_uri)
+        registration = registrations(PKCE)
         url = aws_sso.authorize_url(
             oidc,
             registration,
@@ -193,7 +193,7 @@ def _await_code(listener: RedirectListener, ui: _Ui) -> str:
 
 
 def _sign_in_device(session: SsoSession, oidc: Endpoint, registrations: Registrations, ui: _Ui) -> TokenGrant:
-    registration = registrations(DEVICE, None)
+    registration = registrations(DEVICE)
     auth = aws_sso.start_device_authorization(oidc, registration, session.start_url)
     headline = f"Sign in to IAM Identity Center ({ui.describe}) with the code {auth.user_code}"
     _show(ui, headline, auth.verification_uri_complete, local=False)

@@ -111,7 +111,9 @@ class SsoTokens:
         token = self.store.token(session)
         if self.cli_cache is not None:
             theirs = self.cli_cache.read(session)
-            if theirs is not None and (token is None or theirs.expires_at > token.expires_at):
+            newer = theirs is not None and (token is None or theirs.expires_at > token.expires_at)
+            # the same access token is not newer: ours may be marked expired after the portal refused it
+            if theirs is not None and newer and (token is None or theirs.access_token != token.access_token):
                 log.debug("using the AWS CLI's cached token of %s", session.describe())
                 self.store.put_token(session, theirs)
                 token = theirs
@@ -182,8 +184,8 @@ class SsoTokens:
     def _sign_in(self, session: SsoSession) -> SsoToken:
         used: list[ClientRegistration] = []
 
-        def registrations(flow: str, redirect_uri: str | None) -> ClientRegistration:
-            registration = self._registration(session, flow, redirect_uri)
+        def registrations(flow: str) -> ClientRegistration:
+            registration = self._registration(session, flow)
             used.append(registration)
             return registration
 
@@ -192,7 +194,7 @@ class SsoTokens:
             raise LoginError(f"the sign-in to {session.describe()} registered no client")
         return SsoToken(grant.access_token, grant.expires_at, grant.refresh_token, used[-1])
 
-    def _registration(self, session: SsoSession, flow: str, redirect_uri: str | None) -> ClientRegistration:
+    def _registration(self, session: SsoSession, flow: str) -> ClientRegistration:
         stored = self.store.registration(session, flow)
         if (
             stored is not None
@@ -205,7 +207,6 @@ class SsoTokens:
             flow=flow,
             scopes=session.scopes,
             start_url=session.start_url,
-            redirect_uri=redirect_uri,
         )
         self.store.put_registration(session, registration)
         return registration

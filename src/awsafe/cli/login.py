@@ -1,0 +1,163 @@
+"""`awsafe login`: open the AWS console as a profile, through a one-time federation sign-in URL.
+
+Which temporary credentials (reference §5.4): a role profile's role
+credentials; an SSO profile's role credentials; for a plain IAM user,
+GetFederationToken with the long-term keys (cached like any session).
+``SessionDuration`` goes along only for a role assumed from long-term keys or
+an MFA session; never for a chained role, whose credentials AWS would refuse
+with it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+
+from awsafe.cli.execute import credential_request
+from awsafe.config.profile import ProfileConfig
+from awsafe.credentials.stored import StoredKeys
+from awsafe.environment import Environment
+from awsafe.errors import ExitCode, UsageError
+from awsafe.model import Credentials
+from awsafe.vault.base import Store
+from awsafe.wiring import (
+    CredentialRequest,
+    GlobalOptions,
+    build_provider,
+    open_vault,
+    parse_duration,
+    resolve_profile_chain,
+    session_options,
+)
+
+ONE_HOUR = dt.timedelta(hours=1)
+MIN_FEDERATION = dt.timedelta(seconds=900)
+MAX_FEDERATION = dt.timedelta(seconds=129600)
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("profile", nargs="?", help="profile name (default: $AWS_PROFILE)")
+    parser.add_argument("--path", metavar="PATH", help="console page to open (e.g. /s3/home) or an https URL")
+    parser.add_argument(
+        "-s", "--stdout", action="store_true", help="print the sign-in URL instead of opening a browser"
+    )
+    parser.add_argument(
+        "-a", "--auto-logout", action="store_true", help="sign out of any other console session first"
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: Environment) -> int:
+    from awsafe import signin
+
+    if tail:
+        raise UsageError("login takes no command")
+    request = credential_request(args, env)
+    chain = resolve_profile_chain(env, request)
+    profile = chain[0]
+    store = open_vault(options, env)
+    credentials, duration = _console_credentials(options, env, chain, request, store)
+    region = request.region or profile.region or "us-east-1"
+    sign_in = signin.SigninRequest(
+        credentials=credentials,
+        region=region,
+        path=args.path,
+        session_duration=duration,
+        auto_logout=args.auto_logout,
+        federation_endpoint=env.get("AWSAFE_FEDERATION_ENDPOINT"),
+    )
+    url = signin.signin_url(sign_in, signin.fetch_signin_token(sign_in))
+    if args.stdout:
+        env.stdout.write(url + "\n")
+        env.stdout.flush()
+        return ExitCode.OK
+    from awsafe.browser import open_in_browser
+
+    if not open_in_browser(url):
+        raise UsageError(
+            "no browser could be opened for the sign-in URL",
+            hint="print it with: awsafe login --stdout (it grants console access: keep it private)",
+        )
+    env.stderr.write(f"Opened the AWS console for profile {profile.name!r} in the browser\n")
+    return ExitCode.OK
+
+
+def _console_credentials(
+    options: GlobalOptions,
+    env: Environment,
+    chain: list[ProfileConfig],
+    request: CredentialRequest,
+    store: Store,
+) -> tuple[Credentials, dt.timedelta | None]:
+    """Temporary credentials for the console, and the SessionDuration to ask (None: send none)."""
+    profile = chain[0]
+    keys = StoredKeys(store)
+    if profile.role_arn or (profile.has_sso and not keys.has(profile.name)):
+        credentials = build_provider(options, env, chain, request, store).retrieve()
+        if not profile.role_arn or _chained(chain, keys):
+            return credentials, None
+        opts = session_options(env.environ, duration=request.duration, no_session=request.no_session)
+        return credentials, opts.duration or opts.assume_role_ttl or profile.duration or ONE_HOUR
+    plain = dataclasses.replace(request, duration=None, no_session=True)
+    source = build_provider(options, env, chain, plain, store).retrieve()
+    if source.is_temporary:  # credential_process handed out a session already
+        return source, None
+    if profile.mfa_serial:
+        env.stderr.write(
+            f"awsafe: profile {profile.name!r} has mfa_serial, but GetFederationToken takes only "
+            "long-term keys, so this console session carries no MFA (policies requiring MFA deny it); "
+            "for MFA in the console, sign in through a role profile with mfa_serial\n"
+        )
+    return _federation_token(env, chain, request, store), None
+
+
+def _chained(chain: list[ProfileConfig], keys: StoredKeys) -> bool:
+    """Whether the role's source hands out role credentials (a role or SSO), making it a chained role."""
+    if keys.has(chain[0].name):
+        return False
+    for source in chain[1:]:
+        if keys.has(source.name):
+            return False
+        if source.role_arn or source.has_sso or source.has_web_identity or source.credential_process:
+            return True
+    return False
+
+
+def _federation_token(
+    env: Environment, chain: list[ProfileConfig], request: CredentialRequest, store: Store
+) -> Credentials:
+    from awsafe.credentials.cache import CachedProvider, SessionKey
+    from awsafe.credentials.chain import endpoint_for_profile
+    from awsafe.credentials.stored import StoredKeysProvider
+    from awsafe.credentials.sts import FederationTokenProvider
+    from awsafe.wiring import session_cache
+
+    profile = chain[0]
+    owner = next((p for p in chain if StoredKeys(store).has(p.name)), profile)
+    duration = _federation_duration(env, request)
+    endpoint = endpoint_for_profile(env.environ)(profile)
+    provider = FederationTokenProvider(
+        StoredKeysProvider(StoredKeys(store), owner.name), endpoint, duration, profile=profile.name
+    )
+    identity = {
+        "kind": "federation-token",
+        "profile": profile.name,
+        "owner": owner.name,
+        "duration": int(duration.total_seconds()),
+        "endpoint": endpoint.url,
+    }
+    key = SessionKey.of("federation-token", profile.name, None, identity, [p.name for p in chain])
+    return CachedProvider(provider, session_cache(store, env), key).retrieve()
+
+
+def _federation_duration(env: Environment, request: CredentialRequest) -> dt.timedelta:
+    if request.duration:
+        duration = parse_duration(request.duration, "--duration")
+    elif env.get("AWS_FEDERATION_TOKEN_TTL"):
+        duration = parse_duration(env.get("AWS_FEDERATION_TOKEN_TTL") or "", "AWS_FEDERATION_TOKEN_TTL")
+    else:
+        duration = ONE_HOUR
+    if not MIN_FEDERATION <= duration <= MAX_FEDERATION:
+        raise UsageError("a federation token lasts from 15m to 36h")
+    return duration
