@@ -9,8 +9,6 @@ from awsafe.config.resolve import resolve_chain
 from awsafe.credentials.cache import SessionKey
 from awsafe.environment import Environment
 from awsafe.errors import AwsafeError, ExitCode, UsageError
-from awsafe.sso.settings import SsoSession, session_of
-from awsafe.sso.store import SsoTokenStore
 from awsafe.wiring import GlobalOptions, open_vault, read_config, session_cache
 
 
@@ -22,6 +20,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: Environment) -> int:
     if tail:
         raise UsageError("clear takes no command")
+    from awsafe.sso.settings import SsoSession, session_of
+    from awsafe.sso.store import SsoTokenStore
+
     store = open_vault(options, env)
     cache = session_cache(store, env)
     tokens = SsoTokenStore(store)

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from awsafe.config.parse import ConfigFile
 from awsafe.credentials.cache import CachedSession
 from awsafe.credentials.stored import StoredKeys
 from awsafe.environment import Environment
 from awsafe.errors import ExitCode, UsageError
-from awsafe.sso.store import SsoTokenStore, StoredToken
+
+if TYPE_CHECKING:
+    from awsafe.sso.store import StoredToken
 from awsafe.wiring import GlobalOptions, open_vault, read_config, session_cache
 
 
@@ -77,6 +80,8 @@ def run(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: 
     store = open_vault(options, env)
     now = env.clock()
     sessions = session_cache(store, env).sessions()
+    from awsafe.sso.store import SsoTokenStore
+
     tokens = SsoTokenStore(store).tokens()
     if args.sessions:
         env.stdout.write("".join(f"{s.key.profile}\t{render_session(s, now)}\n" for s in sessions))

@@ -5,14 +5,17 @@ from __future__ import annotations
 import argparse
 import re
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from awsafe.config.parse import ConfigFile
 from awsafe.config.resolve import resolve_profile
 from awsafe.environment import Environment
 from awsafe.errors import ExitCode, UsageError
 from awsafe.model import format_rfc3339
-from awsafe.sso.settings import SsoSession, named_session, session_of
 from awsafe.wiring import GlobalOptions, SignInFlags, config_file_path, open_vault, read_config, sso_tokens
+
+if TYPE_CHECKING:
+    from awsafe.sso.settings import SsoSession
 
 
 def configure(
@@ -49,6 +52,8 @@ def _target(parser: argparse.ArgumentParser) -> None:
 
 
 def _session(args: argparse.Namespace, env: Environment, config: ConfigFile) -> SsoSession:
+    from awsafe.sso.settings import named_session, session_of
+
     if args.sso_session and args.profile:
         raise UsageError("give a profile or --sso-session, not both")
     if args.sso_session:
