@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import botocore.session
@@ -12,8 +14,10 @@ from botocore.stub import Stubber
 
 from awsafe.aws import client as aws
 from awsafe.aws.iam import AccessKeyInfo, IamKeys
+from awsafe.cli.rotate import iam_endpoint, rotate_timeout
 from awsafe.config.profile import ProfileConfig
 from awsafe.credentials.stored import StoredKeys
+from awsafe.environment import Environment
 from awsafe.errors import AwsError, NoCredentialsError, StoreError, UsageError
 from awsafe.model import Credentials
 from awsafe.rotation import Rotator, find_key_owner, parse_user_arn
@@ -103,8 +107,8 @@ class World:
             by_hand="awsafe exec demo --no-session -- aws",
         )
 
-    def caller_arn(self, credentials: Credentials, attempts: int) -> str:
-        self.events.append(f"sts.whoami {credentials.access_key_id} attempts={attempts}")
+    def caller_arn(self, credentials: Credentials, probe: bool) -> str:
+        self.events.append(f"sts.whoami {credentials.access_key_id}" + (" probe" if probe else ""))
         if credentials == NEW:
             if self.new_key_fails != 0:
                 self.new_key_fails -= 1
@@ -141,12 +145,12 @@ def test_happy_path_runs_the_steps_in_order() -> None:
     world = World()
     result = world.rotator.rotate("demo")
     assert world.events == [
-        f"sts.whoami {OLD.access_key_id} attempts=4",
+        f"sts.whoami {OLD.access_key_id}",
         f"iam_for {OLD.access_key_id}",
         "iam.list demo",
         "iam.create demo",
         f"vault.set {NEW.access_key_id}",
-        f"sts.whoami {NEW.access_key_id} attempts=1",
+        f"sts.whoami {NEW.access_key_id} probe",
         f"iam.delete demo {OLD.access_key_id}",
         "clear_sessions",
     ]
@@ -199,7 +203,7 @@ def test_keys_that_are_not_an_iam_users_are_refused_before_any_iam_call(arn: str
     world.old_key_arn = arn
     with pytest.raises(UsageError, match="not to an IAM user"):
         world.rotator.rotate("demo")
-    assert world.events == [f"sts.whoami {OLD.access_key_id} attempts=4"]
+    assert world.events == [f"sts.whoami {OLD.access_key_id}"]
 
 
 def test_root_keys_are_named_as_such() -> None:
@@ -262,7 +266,7 @@ def test_a_new_key_that_never_works_puts_the_old_key_back_and_deletes_the_new_on
     # bounded: 10 s of sleeps in steps of at most 2 s, one single-attempt probe after each
     assert sum(world.sleeps) == 10 and max(world.sleeps) <= 2
     assert len(probes(world)) == len(world.sleeps) + 1 == 6
-    assert all(p.endswith("attempts=1") for p in probes(world))
+    assert all(p.endswith(" probe") for p in probes(world))
     assert world.events[-2:] == [f"vault.set {OLD.access_key_id}", f"iam.delete demo {NEW.access_key_id}"]
     assert "clear_sessions" not in world.events
     assert world.vault.holds() == OLD.access_key_id  # the old key is back in the vault
@@ -455,3 +459,34 @@ def test_iam_errors_become_aws_errors_without_secrets(iam_stub: tuple[Stubber, l
     assert caught.value.code == "LimitExceeded"
     assert "CreateAccessKey for IAM user 'demo' failed: LimitExceeded" in caught.value.message
     assert OLD.secret_access_key not in caught.value.message
+
+
+# -- cli.rotate: where IAM is called, how long the new key may take -------------------------
+
+
+def test_iam_endpoint_prefers_the_iam_variable_then_the_generic_one_then_the_profile() -> None:
+    configured = ProfileConfig(name="demo", region="ap-northeast-2", endpoint_url="http://profile")
+    both = {"AWS_ENDPOINT_URL_IAM": "http://iam", "AWS_ENDPOINT_URL": "http://all"}
+    assert iam_endpoint(both, configured) == aws.Endpoint("ap-northeast-2", "http://iam")
+    assert iam_endpoint({"AWS_ENDPOINT_URL": "http://all"}, configured).url == "http://all"
+    assert iam_endpoint({"AWS_ENDPOINT_URL_STS": "http://sts"}, configured).url == "http://profile"
+    ignored = {**both, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true"}
+    assert iam_endpoint(ignored, configured) == aws.Endpoint("ap-northeast-2", None)
+    assert iam_endpoint({}, ProfileConfig(name="x")) == aws.Endpoint("us-east-1", None)
+
+
+def _env(environ: dict[str, str]) -> Environment:
+    return Environment(
+        environ, io.StringIO(), io.StringIO(), io.StringIO(), Path("/nonexistent"), lambda: NOW
+    )
+
+
+@pytest.mark.parametrize(("text", "seconds"), [(None, 60), ("3s", 3), ("2m", 120), ("90", 90), ("0", 0)])
+def test_rotate_timeout_from_the_environment(text: str | None, seconds: int) -> None:
+    environ = {} if text is None else {"AWSAFE_ROTATE_TIMEOUT": text}
+    assert rotate_timeout(_env(environ)) == dt.timedelta(seconds=seconds)
+
+
+def test_a_malformed_rotate_timeout_is_a_usage_error() -> None:
+    with pytest.raises(UsageError, match="AWSAFE_ROTATE_TIMEOUT: 'soon' is not a duration"):
+        rotate_timeout(_env({"AWSAFE_ROTATE_TIMEOUT": "soon"}))

@@ -85,7 +85,7 @@ def _credential_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from awsafe.cli import add, clear, execute, export, listing, login, remove, server, sso
+    from awsafe.cli import add, clear, execute, export, listing, login, remove, rotate, server, sso
 
     parser = _Parser(prog="awsafe", description="A vault for AWS credentials.")
     parser.add_argument("--version", action="version", version=f"awsafe {__version__}")
@@ -111,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = command("login", "Open the AWS console as a profile (a federation sign-in URL)")
     _credential_flags(sub)
     login.configure(sub)
+    rotate.configure(command("rotate", "Rotate the long-term access key of a profile"))
     sso.configure(
         command("sso", "Sign in to IAM Identity Center, sign out, or make profiles for its roles"),
         lambda sub: _global_flags(sub, top=False),
