@@ -13,7 +13,7 @@ import sys
 
 
 def open_in_browser(url: str) -> bool:
-    """True when a browser was launched; False when none could be (the URL is printed anyway)."""
+    """True when a browser was launched; False when none could be (the caller decides what then)."""
     import webbrowser
 
     with contextlib.suppress(OSError, ValueError):

@@ -16,6 +16,7 @@ import datetime as dt
 
 from awsafe.cli.execute import credential_request
 from awsafe.config.profile import ProfileConfig
+from awsafe.credentials.chain import assumed_with_role_credentials
 from awsafe.credentials.stored import StoredKeys
 from awsafe.environment import Environment
 from awsafe.errors import ExitCode, UsageError
@@ -95,7 +96,7 @@ def _console_credentials(
     keys = StoredKeys(store)
     if profile.role_arn or (profile.has_sso and not keys.has(profile.name)):
         credentials = build_provider(options, env, chain, request, store).retrieve()
-        if not profile.role_arn or _chained(chain, keys):
+        if not profile.role_arn or assumed_with_role_credentials(chain, 0):
             return credentials, None
         opts = session_options(env.environ, duration=request.duration, no_session=request.no_session)
         return credentials, opts.duration or opts.assume_role_ttl or profile.duration or ONE_HOUR
@@ -110,18 +111,6 @@ def _console_credentials(
             "for MFA in the console, sign in through a role profile with mfa_serial\n"
         )
     return _federation_token(env, chain, request, store), None
-
-
-def _chained(chain: list[ProfileConfig], keys: StoredKeys) -> bool:
-    """Whether the role's source hands out role credentials (a role or SSO), making it a chained role."""
-    if keys.has(chain[0].name):
-        return False
-    for source in chain[1:]:
-        if keys.has(source.name):
-            return False
-        if source.role_arn or source.has_sso or source.has_web_identity or source.credential_process:
-            return True
-    return False
 
 
 def _federation_token(

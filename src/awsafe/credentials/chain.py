@@ -73,6 +73,21 @@ def generated_session_name(clock: Clock) -> str:
     return f"awsafe-{int(clock().timestamp())}"
 
 
+def assumed_with_role_credentials(chain: Sequence[ProfileConfig], i: int) -> bool:
+    """Whether hop ``i``'s role is assumed with role credentials (another role's, IAM Identity
+    Center's, web identity's): role chaining, which AWS caps at 1h and for which console sign-in
+    refuses ``SessionDuration``. Decided from the configuration alone, like every cache identity."""
+    profile = chain[i]
+    if profile.source_profile is None or i + 1 >= len(chain):
+        return profile.has_sso or profile.has_web_identity  # its own source, after stored keys
+    for source in chain[i + 1 :]:
+        if source.role_arn or source.has_sso or source.has_web_identity:
+            return True
+        if source.source_profile is None:
+            return False
+    return False
+
+
 def _has_other_source(profile: ProfileConfig) -> bool:
     return bool(
         profile.has_sso or profile.has_web_identity or profile.credential_process or profile.credential_source
@@ -198,10 +213,7 @@ class ChainBuilder:
         profile = chain[i]
         options = self._options
         duration = options.duration or options.assume_role_ttl or profile.duration or ONE_HOUR
-        # A role assumed with role credentials (another role's, or IAM Identity Center's) is chained.
-        source = chain[i + 1] if profile.source_profile is not None and i + 1 < len(chain) else None
-        chained = source is not None and bool(source.role_arn or source.has_sso)
-        return min(duration, MAX_CHAINED_ROLE) if chained else duration
+        return min(duration, MAX_CHAINED_ROLE) if assumed_with_role_credentials(chain, i) else duration
 
     # -- on a cache miss: the providers that really fetch ----------------------------------
 

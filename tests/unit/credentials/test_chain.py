@@ -251,3 +251,31 @@ def test_sso_comes_before_credential_process_and_signs_a_role_on_top(stub: Any) 
     assert builder.build(chain).retrieve().access_key_id == "ASIAROLEROLEROLE0001"
     assert sso.asked == ["dev"]
     assert used == [("ASIASSOSSOSSOSSO0001", "us-east-1")]
+
+
+@pytest.mark.parametrize(
+    ("text", "chained"),
+    [
+        (SEED, False),  # test <- demo (a user)
+        (SEED + f"[profile r2]\nrole_arn = {ROLE}\nsource_profile = test\n", True),
+        (
+            SEED
+            + f"[profile mid]\nsource_profile = r0\n[profile r0]\nrole_arn = {ROLE}\nsource_profile = demo\n"
+            f"[profile r2]\nrole_arn = {ROLE}\nsource_profile = mid\n",
+            True,
+        ),  # through a pass-through profile
+        (
+            "[sso-session s]\nsso_start_url = https://x/start\nsso_region = us-east-1\n"
+            "[profile dev]\nsso_session = s\nsso_account_id = 111111111111\nsso_role_name = A\n"
+            f"[profile r2]\nrole_arn = {ROLE}\nsource_profile = dev\n",
+            True,
+        ),
+        (f"[profile r2]\nrole_arn = {ROLE}\nweb_identity_token_file = /t\n", True),  # its own source
+    ],
+)
+def test_which_roles_are_assumed_with_role_credentials(text: str, chained: bool) -> None:
+    from awsafe.credentials.chain import assumed_with_role_credentials
+
+    name = "r2" if "[profile r2]" in text else "test"
+    chain = resolve_chain(parse_config(text, "cfg"), name, {})
+    assert assumed_with_role_credentials(chain, 0) is chained
