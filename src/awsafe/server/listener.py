@@ -2,16 +2,9 @@
 
 One event-loop thread owns every socket: it accepts, reads requests without
 blocking, and closes connections that idle or dribble. A complete request head
-goes to a small pool of worker threads, which parse it with the standard
-library's ``BaseHTTPRequestHandler``, call the handler, and send the whole answer
-in one write. Why not a thread per connection: under load (32 keep-alive clients
-on 2 cores) CPython's GIL is handed out unfairly among that many threads, and
-some clients waited for seconds (p99 in the hundreds of milliseconds). A few
-threads fed from one FIFO queue keep the wait bounded. The pool grows only when
-its workers stop finishing requests (a handler blocked on an STS call or an MFA
-prompt), so a slow refresh never stops the other routes.
-
-With --debug, one line per request (method, path, status) and never a header: tokens travel there.
+goes to a ``workers.WorkerPool``, whose thread parses it and calls the handler
+(``http1``) and sends the whole answer in one write; the connection then comes
+back to the loop for its next request.
 """
 
 from __future__ import annotations
@@ -19,102 +12,28 @@ from __future__ import annotations
 import collections
 import contextlib
 import errno
-import http.server
-import io
 import logging
-import queue
 import selectors
 import socket
 import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable
 from typing import Any
 
 from awsafe.errors import ServerError
-from awsafe.server.routes import Request, Response
+from awsafe.server import http1
+from awsafe.server.http1 import END_OF_HEAD, Handler, render_request_line
+from awsafe.server.routes import Response
+from awsafe.server.workers import STALL_SECONDS, WorkerPool
+
+__all__ = ["LocalServer", "render_request_line"]
 
 log = logging.getLogger("awsafe")
 
-Handler = Callable[[Request], Response]
-MAX_REQUEST_LINE = 8192
 MAX_REQUEST_HEAD = 65536  # request line and headers together; no route takes a body
 CLIENT_TIMEOUT_SECONDS = 5.0  # a whole request head must arrive within this; idle connections close
 LISTEN_BACKLOG = 128  # SDK fleets connect in bursts: socketserver's 5 dropped SYNs (1 s retransmits)
-MIN_WORKERS = 2
-MAX_WORKERS = 64
-STALL_SECONDS = 0.05  # queued work and no request finished for this long: the workers are blocked
-IDLE_WORKER_SECONDS = 30.0  # a worker beyond MIN_WORKERS with nothing to do this long exits
-LOGGED_PATH_LENGTH = 200
-
-_END_OF_HEAD = b"\r\n\r\n"
-
-
-def render_request_line(method: str, path: str, status: int) -> str:
-    """The one debug line per request: method, path without its query, status; never a header.
-
-    Tokens and keys travel in headers only; the query is dropped in case a client put one
-    there anyway, and unprintable characters are masked (a local client chooses the path).
-    """
-    bare = path.split("?", 1)[0][:LOGGED_PATH_LENGTH]
-    shown = "".join(c if c.isprintable() else "?" for c in bare)
-    return f"endpoint: {method} {shown} -> {status}"
-
-
-class _RequestHandler(http.server.BaseHTTPRequestHandler):
-    """Parses one buffered request and writes its answer to a buffer; no socket of its own."""
-
-    server_version = "awsafe"
-    sys_version = ""
-    protocol_version = "HTTP/1.1"
-
-    def __init__(self, head: bytes, peer: tuple[Any, ...], respond: Handler) -> None:
-        # Deliberately not BaseRequestHandler.__init__: the event loop owns the socket.
-        self.rfile = io.BytesIO(head)
-        self.wfile = self._out = io.BytesIO()
-        self.client_address = peer  # (host, port), or IPv6's 4-tuple
-        self._respond = respond
-        self.close_connection = True
-
-    def answer(self) -> bytes:
-        self.handle_one_request()
-        return self._out.getvalue()
-
-    def _serve(self) -> None:
-        if len(self.requestline) > MAX_REQUEST_LINE:
-            self._send(Response.error(414, "URITooLong", "request line too long"))
-            return
-        if self.headers.get("content-length") not in (None, "0") or "transfer-encoding" in self.headers:
-            self._send(Response.error(413, "PayloadTooLarge", "requests carry no body"))
-            self.close_connection = True
-            return
-        request = Request(
-            method=self.command,
-            path=self.path,
-            headers={name.lower(): value for name, value in self.headers.items()},
-            peer=self.client_address[0],
-        )
-        response = self._respond(request)
-        if log.isEnabledFor(logging.DEBUG):
-            log.debug("%s", render_request_line(request.method, request.path, response.status))
-        self._send(response)
-
-    do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _serve
-
-    def _send(self, response: Response) -> None:
-        self.send_response(response.status)
-        self.send_header("Content-Type", response.content_type)
-        self.send_header("Content-Length", str(len(response.body)))
-        for name, value in response.headers:
-            self.send_header(name, value)
-        self.send_header("Cache-Control", "no-store")
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(response.body)
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - signature of the base
-        pass  # no stock access log: it would hold role ARNs and timing; --debug has _serve's line
 
 
 class _Connection:
@@ -129,13 +48,6 @@ class _Connection:
     def close(self) -> None:
         with contextlib.suppress(OSError):
             self.sock.close()
-
-
-def _error_bytes(status: int, reason: str, response: Response) -> bytes:
-    return (
-        f"HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\n"
-        f"Content-Length: {len(response.body)}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n"
-    ).encode() + response.body
 
 
 class LocalServer:
@@ -158,11 +70,8 @@ class LocalServer:
         self._wake_reader.setblocking(False)
         self._wake_writer.setblocking(False)
         self._returned: collections.deque[_Connection] = collections.deque()  # from workers to the loop
-        self._jobs: queue.SimpleQueue[_Connection | None] = queue.SimpleQueue()
-        self._pending = 0  # jobs queued or running (the loop's view)
-        self._lock = threading.Lock()
-        self._workers = 0
-        self._last_progress = self._queued_since = time.monotonic()  # a worker took or finished a job
+        self._pool: WorkerPool[_Connection] = WorkerPool(self._serve_one, "awsafe-server-worker")
+        self._pending = 0  # requests queued or being answered (the loop's view)
         self._stopping = threading.Event()
         self._started = self._closed = False
         self._thread = threading.Thread(target=self._loop, name="awsafe-server", daemon=True)
@@ -191,9 +100,7 @@ class LocalServer:
         else:
             self._close_everything()
         self._wake_writer.close()
-        with self._lock:
-            for _ in range(self._workers):
-                self._jobs.put(None)
+        self._pool.stop()
 
     # -- the event loop (the only thread that touches the selector) ------------------------------
 
@@ -219,7 +126,7 @@ class LocalServer:
                             self._drop(key.data)
                 now = time.monotonic()
                 if self._pending:
-                    self._grow_if_stalled(now)
+                    self._pool.grow_if_stalled(now)
                 if now >= next_sweep:
                     self._sweep(now)
                     next_sweep = now + 1.0
@@ -244,7 +151,7 @@ class LocalServer:
 
     def _park(self, connection: _Connection) -> None:
         """Wait for (the rest of) the next request on this connection."""
-        if _END_OF_HEAD in connection.buffer:  # pipelined: already here
+        if END_OF_HEAD in connection.buffer:  # pipelined: already here
             self._dispatch(connection)
             return
         connection.deadline = time.monotonic() + CLIENT_TIMEOUT_SECONDS
@@ -264,7 +171,7 @@ class LocalServer:
             self._drop(connection)
             return
         connection.buffer += data
-        end = connection.buffer.find(_END_OF_HEAD)
+        end = connection.buffer.find(END_OF_HEAD)
         if 0 <= end <= MAX_REQUEST_HEAD:
             self._selector.unregister(connection.sock)
             self._dispatch(connection)
@@ -275,7 +182,7 @@ class LocalServer:
     def _refuse(self, connection: _Connection, status: int, reason: str, message: str) -> None:
         response = Response.error(status, reason.replace(" ", ""), message)
         with contextlib.suppress(OSError):
-            connection.sock.send(_error_bytes(status, reason, response))
+            connection.sock.send(http1.error_bytes(status, reason, response))
         connection.close()
 
     def _drop(self, connection: _Connection) -> None:
@@ -334,50 +241,17 @@ class LocalServer:
         except OSError:
             pass  # stopped
 
-    # -- workers ------------------------------------------------------------------------------------
+    # -- on a worker ------------------------------------------------------------------------------
 
     def _dispatch(self, connection: _Connection) -> None:
-        if self._jobs.empty():
-            self._queued_since = time.monotonic()
         self._pending += 1
-        self._jobs.put(connection)
-        with self._lock:
-            if self._workers < MIN_WORKERS:
-                self._spawn_locked()
+        self._pool.submit(connection)
 
-    def _grow_if_stalled(self, now: float) -> None:
-        """Requests wait in the queue and no worker finished one lately: they are all blocked."""
-        if self._jobs.empty():
-            return  # an idle worker took every request: busy or blocked, nobody is waiting
-        with self._lock:
-            progress = max(self._last_progress, self._queued_since)
-            if now - progress > STALL_SECONDS and self._workers < MAX_WORKERS:
-                self._spawn_locked()
-                self._last_progress = now  # give the new worker time before another one
-
-    def _spawn_locked(self) -> None:
-        self._workers += 1
-        threading.Thread(target=self._work, name="awsafe-server-worker", daemon=True).start()
-
-    def _work(self) -> None:
-        while True:
-            try:
-                connection = self._jobs.get(timeout=IDLE_WORKER_SECONDS)
-            except queue.Empty:
-                with self._lock:
-                    if self._workers > MIN_WORKERS:  # grown for a blocked handler, no longer needed
-                        self._workers -= 1
-                        return
-                continue
-            if connection is None:
-                return
-            self._last_progress = time.monotonic()
-            try:
-                keep = self._answer(connection)
-            except Exception:  # a bug in a handler: report it, drop the connection, keep serving
-                traceback.print_exc(file=sys.stderr)
-                keep = False
-            self._last_progress = time.monotonic()
+    def _serve_one(self, connection: _Connection) -> None:
+        keep = False  # a bug in a handler: the pool reports it; the connection is dropped
+        try:
+            keep = self._answer(connection)
+        finally:
             if not keep or self._stopping.is_set():
                 connection.close()
             self._returned.append(connection)  # the loop counts it back in (and parks it if open)
@@ -385,10 +259,9 @@ class LocalServer:
 
     def _answer(self, connection: _Connection) -> bool:
         """Answer the request at the head of the buffer; whether the connection stays open."""
-        end = connection.buffer.index(_END_OF_HEAD) + len(_END_OF_HEAD)
+        end = connection.buffer.index(END_OF_HEAD) + len(END_OF_HEAD)
         head, connection.buffer = connection.buffer[:end], connection.buffer[end:]
-        handler = _RequestHandler(head, connection.peer, self._handle)
-        answer = handler.answer()
+        answer, keep_open = http1.answer(head, connection.peer, self._handle)
         try:
             try:
                 sent = connection.sock.send(answer)
@@ -400,7 +273,7 @@ class LocalServer:
                 connection.sock.setblocking(False)
         except OSError:
             return False
-        return not handler.close_connection
+        return keep_open
 
 
 def _bind_hint(error: OSError) -> str | None:
