@@ -338,10 +338,6 @@ def remember_for_hot_path(
         return
     from awsafe import hotpath
 
-    location: dict[str, str] = {"backend": store.name}
-    for attribute in ("directory", "lock_path"):  # where a file vault or keychain index lives
-        value = getattr(store, attribute, None)
-        if value is not None:
-            location["file_dir" if attribute == "directory" else attribute] = str(value)
+    location = {"backend": store.name, **store.location()}
     memo = {"item": PREFIX + provider.key.name, "digest": provider.key.digest, "region": region}
     hotpath.write_memo(request.memo_key, env.environ, {**memo, **location})

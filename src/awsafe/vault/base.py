@@ -31,3 +31,8 @@ class Store(Protocol):
     def keys(self) -> list[str]:
         """Every key currently stored, sorted."""
         ...
+
+    def location(self) -> dict[str, str]:
+        """Where a later process finds this store again without the config (for the fast path);
+        empty when it cannot (an in-memory store)."""
+        ...

@@ -86,6 +86,9 @@ class FileStore:
         self._sync_directory()
         return True
 
+    def location(self) -> dict[str, str]:
+        return {"file_dir": str(self.directory)}
+
     def keys(self) -> list[str]:
         names = self._item_files()
         if not names:

@@ -154,6 +154,9 @@ class KeychainStore:
             self._change_index(lambda names: names - {key})
         return removed
 
+    def location(self) -> dict[str, str]:
+        return {"lock_path": str(self.lock_path)}
+
     def keys(self) -> list[str]:
         names = self._read_index()
         return sorted(name for name in names if self.get(name) is not None)

@@ -25,5 +25,8 @@ class MemoryStore:
     def delete(self, key: str) -> bool:
         return self._items.pop(key, None) is not None
 
+    def location(self) -> dict[str, str]:
+        return {}
+
     def keys(self) -> list[str]:
         return sorted(self._items)

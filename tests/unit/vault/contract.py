@@ -40,6 +40,11 @@ class StoreContract:
     def test_name_is_a_nonempty_string(self, store: Store) -> None:
         assert isinstance(store.name, str) and store.name
 
+    def test_location_is_plain_text_without_secrets(self, store: Store) -> None:
+        location = store.location()
+        assert all(isinstance(k, str) and isinstance(v, str) for k, v in location.items())
+        assert set(location) <= {"file_dir", "lock_path"}
+
     def test_empty_store_has_no_keys(self, store: Store) -> None:
         assert store.keys() == []
         assert store.get("credentials/demo") is None
