@@ -81,8 +81,8 @@ def choose_mfa_source(
         )
     if name == "terminal" and server_running:
         raise UsageError(
-            "the terminal prompt cannot be used while a credential server runs (the command owns "
-            "the terminal)",
+            "the terminal prompt cannot be used while a credential server runs: a refresh may ask "
+            "for a code at any moment, when the terminal belongs to a command or nobody watches it",
             hint="use --prompt zenity, kdialog, osascript or ykman, or set mfa_process",
         )
     if tty_available is None:
@@ -202,7 +202,9 @@ class _MfaCodeSources:
         return gui.ask_mfa_code(driver, request, environ=self._environ, timeout=self._prompt_timeout)
 
     def _nowhere_to_ask(self, request: MfaRequest) -> MfaError:
-        terminal = "the terminal belongs to the command" if self._server_running else "no terminal"
+        terminal = (
+            "no terminal prompt while a credential server runs" if self._server_running else "no terminal"
+        )
         mac = ", osascript" if self._platform == "darwin" else ""
         return MfaError(
             f"no way to ask for the MFA code of profile {request.profile!r} (serial {request.serial}): "

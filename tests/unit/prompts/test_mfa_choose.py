@@ -221,7 +221,7 @@ def test_with_a_server_and_no_other_way_the_error_says_who_owns_the_terminal(sta
     source = choose_mfa_source(
         token=None, driver=None, environ=standins.environ, server_running=True, tty_available=a_tty
     )
-    with pytest.raises(MfaError, match="the terminal belongs to the command"):
+    with pytest.raises(MfaError, match="no terminal prompt while a credential server runs"):
         source(REQUEST)
 
 

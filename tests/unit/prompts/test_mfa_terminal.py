@@ -105,7 +105,7 @@ def test_end_of_input_on_the_terminal_is_an_mfa_error(tmp_path: Path) -> None:
 def test_with_a_server_running_the_terminal_is_not_used(tmp_path: Path) -> None:
     run = run_child(tmp_path, [], server_running=True)
     assert run.result["error"].startswith("no way to ask for the MFA code of profile 'admin'")
-    assert "the terminal belongs to the command" in run.result["error"]
+    assert "no terminal prompt while a credential server runs" in run.result["error"]
     assert "Enter MFA code" not in run.screen
 
 
