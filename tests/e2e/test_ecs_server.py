@@ -128,3 +128,21 @@ def test_signals_reach_the_child_and_its_exit_code_comes_back(seed: Seed) -> Non
     out, _ = process.communicate(timeout=20)
     assert out.strip() == "got TERM"
     assert process.returncode == 5
+
+
+def test_lazy_server_asks_for_the_vault_passphrase_before_the_command_gets_the_terminal(seed: Seed) -> None:
+    """--lazy defers the STS call, not the passphrase: the child must never share the terminal with it."""
+    import os
+
+    from tests.support.tty import run_in_pty
+
+    env = {k: v for k, v in {**os.environ, **seed.env}.items() if k != "AWSAFE_FILE_PASSPHRASE"}
+    code, screen = run_in_pty(
+        [str(BIN / "awsafe"), "exec", "--ecs-server", "--lazy", "test", "--", "/bin/echo", "child-started"],
+        env,
+        [("passphrase", "test-passphrase")],
+    )
+    assert code == 0, screen
+    assert "passphrase" in screen and "child-started" in screen
+    assert screen.index("passphrase") < screen.index("child-started")
+    assert seed.moto.calls("AssumeRole") == []  # lazy: nothing fetched, the child asked for nothing

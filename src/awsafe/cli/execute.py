@@ -148,7 +148,10 @@ def exec_with_server(exec_options: ExecOptions, options: GlobalOptions, env: Env
     exec_options.validate(env, options)
     request = exec_options.request
     chain = resolve_profile_chain(env, request)
-    provider = build_provider(options, env, chain, request)
+    store = open_vault(options, env)
+    if exec_options.lazy:
+        store.keys()  # unlock the vault now: a passphrase prompt needs the terminal the child gets next
+    provider = build_provider(options, env, chain, request, store)
     endpoint: Endpoint | ImdsEndpoint
     if exec_options.ec2_server:
         endpoint = start_imds_endpoint(
