@@ -139,9 +139,9 @@ class Rotator:
             raise
         except BaseException:  # Ctrl-C or a bug halfway: still say where the keys are
             self.notice(
-                f"stopped with both keys at IAM: the old key {old.access_key_id} and the new key "
-                f"{new.access_key_id}; check which one the vault holds with: "
-                f"awsafe export {profile} --no-session"
+                f"stopped halfway: the old key {old.access_key_id} (unless it was reported deleted "
+                f"above) and the new key {new.access_key_id} exist at IAM; check which one the vault "
+                f"holds with: awsafe export {profile} --no-session"
             )
             raise
 
