@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import os
 import re
@@ -33,6 +34,7 @@ FORWARDED_SIGNALS = (
 )
 # The addresses EC2 serves metadata on; bound as an alias on `lo`, they are local too.
 IMDS_ADDRESSES = frozenset({"169.254.169.254", "fd00:ec2::254"})
+MAX_ROLES_KEPT = 64  # /role-arn/ARN credentials kept fresh at once; the least recently asked go first
 _ROLE_NAME_UNSAFE = re.compile(r"[^\w+=,.@-]", re.ASCII)
 
 
@@ -127,7 +129,7 @@ def _role_fetcher(
 ) -> Callable[[str], Credentials]:
     """``/role-arn/ARN``: that role assumed with the profile's credentials, kept fresh per ARN."""
     endpoint = endpoint_for_profile(env.environ)(profile)
-    roles: dict[str, FreshCredentials] = {}
+    roles: collections.OrderedDict[str, FreshCredentials] = collections.OrderedDict()
 
     def fetch(role_arn: str) -> Credentials:
         if not ROLE_ARN.match(role_arn):
@@ -137,6 +139,9 @@ def _role_fetcher(
             roles[role_arn] = _fresh(
                 env, lambda: fetch_assume_role(base(), endpoint, request, profile=profile.name)
             )
+            if len(roles) > MAX_ROLES_KEPT:  # a client asking for ever new ARNs must not grow us
+                roles.popitem(last=False)
+        roles.move_to_end(role_arn)
         return roles[role_arn]()
 
     return fetch
