@@ -25,7 +25,6 @@ canned federation credentials are recognised without calling moto.
 
 from __future__ import annotations
 
-import http.server
 import json
 import os
 import secrets
@@ -35,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from tests.support.background import ServedInThread
+from tests.support.background import ServedInThread, quiet_http_server
 
 MIN_SESSION_DURATION = 900
 MAX_SESSION_DURATION = 43200
@@ -144,7 +143,7 @@ class FakeFederation(ServedInThread):
         self._valid_tokens: set[str] = set()
         self._botocore: Any = None
 
-        self._server = self._make_server()
+        self._server = quiet_http_server(self._dispatch)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self.endpoint = self.url + "/federation"
         self._serve_in_thread("fake-federation", poll_interval=0.05)
@@ -177,38 +176,8 @@ class FakeFederation(ServedInThread):
             self._valid_tokens.clear()
 
     # -- HTTP plumbing --------------------------------------------------------
-    def _make_server(self) -> http.server.ThreadingHTTPServer:
-        fake = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            timeout = 30
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-            def _serve(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length > 0 else b""
-                content_type = self.headers.get("Content-Type") or ""
-                response = fake._dispatch(self.command, self.path, content_type, body)
-                self.send_response(response.status)
-                self.send_header("Content-Type", response.content_type)
-                self.send_header("Content-Length", str(len(response.body)))
-                for name, value in response.headers:
-                    self.send_header(name, value)
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(response.body)
-
-            do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _serve
-
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        server.daemon_threads = True
-        server.block_on_close = False  # stop() must not wait for idle keep-alive connections
-        return server
-
-    def _dispatch(self, method: str, target: str, content_type: str, body: bytes) -> _Response:
+    def _dispatch(self, method: str, target: str, headers: dict[str, str], body: bytes) -> _Response:
+        content_type = headers.get("content-type", "")
         parts = urlsplit(target)
         params = dict(parse_qsl(parts.query, keep_blank_values=True))
         if method == "POST" and body and "x-www-form-urlencoded" in content_type.lower():

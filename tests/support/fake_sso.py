@@ -27,7 +27,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import http.server
 import json
 import os
 import secrets
@@ -41,7 +40,7 @@ from html import escape
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from tests.support.background import ServedInThread
+from tests.support.background import ServedInThread, quiet_http_server
 
 if TYPE_CHECKING:
     pass
@@ -269,7 +268,7 @@ class FakeSso(ServedInThread):
         self._refresh: dict[str, _RefreshToken] = {}
         self._sts: Any = None
 
-        self._server = self._make_server()
+        self._server = quiet_http_server(self._dispatch, lambda: [("x-amzn-RequestId", str(uuid.uuid4()))])
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._serve_in_thread("fake-sso", poll_interval=0.05)
 
@@ -338,38 +337,6 @@ class FakeSso(ServedInThread):
             return token is not None and not token.revoked and token.expires_at > time.time()
 
     # -- HTTP plumbing --------------------------------------------------------
-    def _make_server(self) -> http.server.ThreadingHTTPServer:
-        fake = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"  # keep-alive, as botocore's connection pool expects
-            timeout = 30
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-            def _serve(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length > 0 else b""
-                headers = {k.lower(): v for k, v in self.headers.items()}
-                response = fake._dispatch(self.command, self.path, headers, body)
-                self.send_response(response.status)
-                self.send_header("Content-Type", response.content_type)
-                self.send_header("Content-Length", str(len(response.body)))
-                self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
-                for name, value in response.headers:
-                    self.send_header(name, value)
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(response.body)
-
-            do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _serve
-
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        server.daemon_threads = True
-        server.block_on_close = False  # stop() must not wait for idle keep-alive connections
-        return server
-
     def _dispatch(self, method: str, target: str, headers: dict[str, str], body: bytes) -> _Response:
         parts = urlsplit(target)
         query = dict(parse_qsl(parts.query, keep_blank_values=True))
