@@ -12,7 +12,8 @@ from awsafe.config.resolve import resolve_profile
 from awsafe.environment import Environment
 from awsafe.errors import ExitCode, UsageError
 from awsafe.model import format_rfc3339
-from awsafe.wiring import GlobalOptions, SignInFlags, config_file_path, open_vault, read_config, sso_tokens
+from awsafe.wiring import GlobalOptions, config_file_path, open_vault, read_config
+from awsafe.wiring.sso import SignInFlags, sso_tokens
 
 if TYPE_CHECKING:
     from awsafe.sso.settings import SsoSession

@@ -1,7 +1,7 @@
 """Build the objects a command needs (config, vault, provider chain) from options and the environment.
 
 This is the only place that maps environment variables and flags onto the
-domain; the domain packages take plain values.
+domain (`wiring.sso` for IAM Identity Center); the domain packages take plain values.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from awsafe.credentials.chain import (
     ChainBuilder,
     MfaCodes,
     SessionOptions,
-    SsoProviders,
     endpoint_for_profile,
 )
 from awsafe.credentials.provider import Provider
@@ -33,11 +32,8 @@ from awsafe.errors import PromptError, UsageError
 from awsafe.vault.base import Store
 
 if TYPE_CHECKING:
-    from awsafe.aws.sso import TokenGrant
     from awsafe.locks import FileLocks
     from awsafe.prompts.mfa import MfaRequest
-    from awsafe.sso.settings import SsoSession
-    from awsafe.sso.tokens import SsoTokens
 
 log = logging.getLogger("awsafe")
 
@@ -165,102 +161,19 @@ class CredentialRequest:
     memo_key: str = ""  # the fast path's key, taken before the config is read
 
 
-def _locks(env: Environment) -> FileLocks:
+def locks_for(env: Environment) -> FileLocks:
     from awsafe.locks import FileLocks
 
-    return FileLocks(state_dir(env) / "locks", notice=lambda text: _notice(env, text))
+    return FileLocks(state_dir(env) / "locks", notice=lambda text: notice(env, text))
 
 
-def _notice(env: Environment, text: str) -> None:
+def notice(env: Environment, text: str) -> None:
     env.stderr.write(f"awsafe: {text}\n")
 
 
 def session_cache(store: Store, env: Environment) -> SessionCache:
     """The cache of temporary credentials inside ``store``, with its cross-process locks."""
-    return SessionCache(store, _locks(env), env.clock, min_ttl(env))
-
-
-@dataclasses.dataclass(frozen=True)
-class SignInFlags:
-    """How `sso login` (or an SSO profile needing a token) signs in; flags beat the environment."""
-
-    device_code: bool = False  # --device-code / AWSAFE_SSO_DEVICE_CODE
-    no_browser: bool = False  # --no-browser / AWSAFE_SSO_NO_BROWSER
-    to_stdout: bool = False  # --stdout: the URL and code on stdout, no browser
-
-
-def _flag(env: Environment, name: str) -> bool:
-    return (env.get(name) or "").strip().lower() in ("1", "true", "yes")
-
-
-def sso_tokens(store: Store, env: Environment, flags: SignInFlags = SignInFlags()) -> SsoTokens:
-    """The SSO token keeper over ``store``, signing in interactively when it must."""
-    from awsafe.aws.sso import Registrations
-    from awsafe.sso.cli_cache import CliTokenCache, cache_mode
-    from awsafe.sso.settings import SsoEndpoints
-    from awsafe.sso.store import SsoTokenStore
-    from awsafe.sso.tokens import SsoTokens
-
-    mode = cache_mode(env.get("AWSAFE_SSO_CLI_CACHE"))
-    cli_cache = (
-        None
-        if mode == "off"
-        else CliTokenCache(env.home / ".aws" / "sso" / "cache", writable=mode == "write")
-    )
-    endpoints = SsoEndpoints.from_environ(env.environ)
-    timeout = env.get("AWSAFE_SSO_LOGIN_TIMEOUT")
-    options_timeout = (
-        parse_duration(timeout, "AWSAFE_SSO_LOGIN_TIMEOUT").total_seconds() if timeout else 300.0
-    )
-
-    def sign_in(session: SsoSession, registrations: Registrations) -> TokenGrant:
-        from awsafe.browser import open_in_browser
-        from awsafe.sso.login import SignInOptions, choose_flow
-        from awsafe.sso.login import sign_in as run_sign_in
-
-        options = SignInOptions(
-            device_code=flags.device_code or _flag(env, "AWSAFE_SSO_DEVICE_CODE"),
-            open_browser=not (flags.no_browser or flags.to_stdout or _flag(env, "AWSAFE_SSO_NO_BROWSER")),
-            timeout=options_timeout,
-        )
-        return run_sign_in(
-            session,
-            endpoints.oidc(session),
-            registrations,
-            options,
-            flow=choose_flow(options, env.environ),
-            out=env.stdout if flags.to_stdout else env.stderr,
-            spinner=env.stderr if env.stderr.isatty() else None,
-            open_url=open_in_browser,
-            clock=env.clock,
-        )
-
-    return SsoTokens(
-        SsoTokenStore(store),
-        _locks(env),
-        env.clock,
-        endpoints,
-        sign_in,
-        cli_cache,
-        notice=lambda text: _notice(env, text),
-    )
-
-
-def sso_providers(store: Store, env: Environment) -> SsoProviders:
-    """Build, on a cache miss, the provider of an SSO profile's role credentials."""
-
-    def build(profile: ProfileConfig) -> Provider:
-        from awsafe.credentials.sso import SsoRoleProvider
-        from awsafe.sso.settings import SsoEndpoints, role_of
-
-        return SsoRoleProvider(
-            sso_tokens(store, env),
-            SsoEndpoints.from_environ(env.environ),
-            role_of(profile),
-            profile=profile.name,
-        )
-
-    return build
+    return SessionCache(store, locks_for(env), env.clock, min_ttl(env))
 
 
 def min_ttl(env: Environment) -> dt.timedelta:
@@ -304,6 +217,8 @@ def build_provider(
 ) -> Provider:
     if request.duration and request.no_session and not chain[0].role_arn:
         raise UsageError("--duration has no effect with --no-session for a profile without a role")
+    from awsafe.wiring.sso import sso_providers
+
     store = store or open_vault(options, env)
     builder = ChainBuilder(
         StoredKeys(store),

@@ -1,0 +1,101 @@
+"""Wiring for IAM Identity Center: the token keeper and sign-in flags from options and the environment."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+from awsafe.config.profile import ProfileConfig
+from awsafe.credentials.chain import SsoProviders
+from awsafe.credentials.provider import Provider
+from awsafe.environment import Environment
+from awsafe.vault.base import Store
+from awsafe.wiring import locks_for, notice, parse_duration
+
+if TYPE_CHECKING:
+    from awsafe.aws.sso import TokenGrant
+    from awsafe.sso.settings import SsoSession
+    from awsafe.sso.tokens import SsoTokens
+
+
+@dataclasses.dataclass(frozen=True)
+class SignInFlags:
+    """How `sso login` (or an SSO profile needing a token) signs in; flags beat the environment."""
+
+    device_code: bool = False  # --device-code / AWSAFE_SSO_DEVICE_CODE
+    no_browser: bool = False  # --no-browser / AWSAFE_SSO_NO_BROWSER
+    to_stdout: bool = False  # --stdout: the URL and code on stdout, no browser
+
+
+def _flag(env: Environment, name: str) -> bool:
+    return (env.get(name) or "").strip().lower() in ("1", "true", "yes")
+
+
+def sso_tokens(store: Store, env: Environment, flags: SignInFlags = SignInFlags()) -> SsoTokens:
+    """The SSO token keeper over ``store``, signing in interactively when it must."""
+    from awsafe.aws.sso import Registrations
+    from awsafe.sso.cli_cache import CliTokenCache, cache_mode
+    from awsafe.sso.settings import SsoEndpoints
+    from awsafe.sso.store import SsoTokenStore
+    from awsafe.sso.tokens import SsoTokens
+
+    mode = cache_mode(env.get("AWSAFE_SSO_CLI_CACHE"))
+    cli_cache = (
+        None
+        if mode == "off"
+        else CliTokenCache(env.home / ".aws" / "sso" / "cache", writable=mode == "write")
+    )
+    endpoints = SsoEndpoints.from_environ(env.environ)
+    timeout = env.get("AWSAFE_SSO_LOGIN_TIMEOUT")
+    options_timeout = (
+        parse_duration(timeout, "AWSAFE_SSO_LOGIN_TIMEOUT").total_seconds() if timeout else 300.0
+    )
+
+    def sign_in(session: SsoSession, registrations: Registrations) -> TokenGrant:
+        from awsafe.browser import open_in_browser
+        from awsafe.sso.login import SignInOptions, choose_flow
+        from awsafe.sso.login import sign_in as run_sign_in
+
+        options = SignInOptions(
+            device_code=flags.device_code or _flag(env, "AWSAFE_SSO_DEVICE_CODE"),
+            open_browser=not (flags.no_browser or flags.to_stdout or _flag(env, "AWSAFE_SSO_NO_BROWSER")),
+            timeout=options_timeout,
+        )
+        return run_sign_in(
+            session,
+            endpoints.oidc(session),
+            registrations,
+            options,
+            flow=choose_flow(options, env.environ),
+            out=env.stdout if flags.to_stdout else env.stderr,
+            spinner=env.stderr if env.stderr.isatty() else None,
+            open_url=open_in_browser,
+            clock=env.clock,
+        )
+
+    return SsoTokens(
+        SsoTokenStore(store),
+        locks_for(env),
+        env.clock,
+        endpoints,
+        sign_in,
+        cli_cache,
+        notice=lambda text: notice(env, text),
+    )
+
+
+def sso_providers(store: Store, env: Environment) -> SsoProviders:
+    """Build, on a cache miss, the provider of an SSO profile's role credentials."""
+
+    def build(profile: ProfileConfig) -> Provider:
+        from awsafe.credentials.sso import SsoRoleProvider
+        from awsafe.sso.settings import SsoEndpoints, role_of
+
+        return SsoRoleProvider(
+            sso_tokens(store, env),
+            SsoEndpoints.from_environ(env.environ),
+            role_of(profile),
+            profile=profile.name,
+        )
+
+    return build
