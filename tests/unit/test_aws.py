@@ -6,7 +6,7 @@ import pytest
 
 from awsafe.aws import client as aws
 from awsafe.config.profile import ProfileConfig
-from awsafe.credentials.chain import endpoint_for_profile
+from awsafe.credentials.rules import endpoint_for_profile
 from awsafe.model import Credentials
 
 KEYS = Credentials("AKIAEXAMPLEEXAMPLE01", "secret")

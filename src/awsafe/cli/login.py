@@ -16,7 +16,7 @@ import datetime as dt
 
 from awsafe.cli.execute import credential_request
 from awsafe.config.profile import ProfileConfig
-from awsafe.credentials.chain import assumed_with_role_credentials
+from awsafe.credentials.rules import assumed_with_role_credentials
 from awsafe.credentials.stored import StoredKeys
 from awsafe.environment import Environment
 from awsafe.errors import ExitCode, UsageError
@@ -117,7 +117,7 @@ def _federation_token(
     env: Environment, chain: list[ProfileConfig], request: CredentialRequest, store: Store
 ) -> Credentials:
     from awsafe.credentials.cache import CachedProvider, SessionKey
-    from awsafe.credentials.chain import endpoint_for_profile
+    from awsafe.credentials.rules import endpoint_for_profile
     from awsafe.credentials.stored import StoredKeysProvider
     from awsafe.credentials.sts import FederationTokenProvider
     from awsafe.wiring import session_cache

@@ -69,7 +69,7 @@ def run(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: 
         raise UsageError("rotate takes no command")
     from awsafe.aws.iam import IamKeys
     from awsafe.aws.sts import fetch_caller_identity, fetch_session_token
-    from awsafe.credentials.chain import endpoint_for_profile
+    from awsafe.credentials.rules import endpoint_for_profile
 
     profile_name = args.profile or env.get("AWS_PROFILE") or "default"
     request = CredentialRequest(profile=profile_name, no_session=args.no_session, mfa_token=args.mfa_token)

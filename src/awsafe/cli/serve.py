@@ -13,8 +13,8 @@ from collections.abc import Callable, Mapping
 
 from awsafe.aws.sts import AssumeRoleRequest, fetch_assume_role
 from awsafe.config.profile import ROLE_ARN, ProfileConfig
-from awsafe.credentials.chain import ONE_HOUR, endpoint_for_profile, generated_session_name
 from awsafe.credentials.provider import Provider
+from awsafe.credentials.rules import ONE_HOUR, endpoint_for_profile, generated_session_name
 from awsafe.environment import Environment
 from awsafe.errors import CommandError, UsageError
 from awsafe.model import Credentials

@@ -16,82 +16,31 @@ cache hit touches nothing but the cache.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from awsafe.aws.sts import AssumeRoleRequest, Endpoint
+from awsafe.aws.sts import AssumeRoleRequest
 from awsafe.clock import Clock
 from awsafe.config.profile import ProfileConfig
 from awsafe.credentials.cache import CachedProvider, LazyProvider, SessionCache, SessionKey
 from awsafe.credentials.process import ProcessProvider
 from awsafe.credentials.provider import Provider
+from awsafe.credentials.rules import (
+    MAX_CHAINED_ROLE,
+    ONE_HOUR,
+    EndpointFor,
+    MfaCodes,
+    SessionOptions,
+    SsoProviders,
+    assumed_with_role_credentials,
+    generated_session_name,
+    has_other_source,
+    sso_identity,
+)
 from awsafe.credentials.stored import StoredKeys, StoredKeysProvider
 from awsafe.credentials.sts import AssumeRoleProvider, SessionTokenProvider
 from awsafe.errors import MfaError, NoCredentialsError
-
-ONE_HOUR = dt.timedelta(hours=1)
-MAX_CHAINED_ROLE = ONE_HOUR  # AWS refuses more for a role assumed with role credentials
-
-# (profile, mfa serial, mfa_process) -> a validated code
-MfaCodes = Callable[[str, str, str | None], str]
-# an SSO profile -> the provider of its role credentials (built only on a cache miss)
-SsoProviders = Callable[[ProfileConfig], Provider]
-EndpointFor = Callable[[ProfileConfig], Endpoint]
-
-
-@dataclasses.dataclass(frozen=True)
-class SessionOptions:
-    """How long sessions last and whether to make one; from flags and environment."""
-
-    duration: dt.timedelta | None = None  # --duration
-    no_session: bool = False  # --no-session
-    session_token_ttl: dt.timedelta = ONE_HOUR  # AWS_SESSION_TOKEN_TTL
-    chained_session_token_ttl: dt.timedelta = dt.timedelta(hours=8)  # AWS_CHAINED_SESSION_TOKEN_TTL
-    assume_role_ttl: dt.timedelta | None = None  # AWS_ASSUME_ROLE_TTL, beats duration_seconds
-
-
-def endpoint_for_profile(env: Mapping[str, str]) -> EndpointFor:
-    """Where STS is called for a profile: AWS_ENDPOINT_URL_STS > AWS_ENDPOINT_URL > endpoint_url."""
-    ignore_configured = env.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "").lower() == "true"
-
-    def endpoint(profile: ProfileConfig) -> Endpoint:
-        url = None
-        if not ignore_configured:
-            url = env.get("AWS_ENDPOINT_URL_STS") or env.get("AWS_ENDPOINT_URL") or profile.endpoint_url
-        return Endpoint(
-            region=profile.region or "us-east-1",
-            url=url or None,
-            sts_regional_endpoints=profile.sts_regional_endpoints,
-        )
-
-    return endpoint
-
-
-def generated_session_name(clock: Clock) -> str:
-    return f"awsafe-{int(clock().timestamp())}"
-
-
-def assumed_with_role_credentials(chain: Sequence[ProfileConfig], i: int) -> bool:
-    """Whether hop ``i``'s role is assumed with role credentials (another role's, IAM Identity
-    Center's, web identity's): role chaining, which AWS caps at 1h and for which console sign-in
-    refuses ``SessionDuration``. Decided from the configuration alone, like every cache identity."""
-    profile = chain[i]
-    if profile.source_profile is None or i + 1 >= len(chain):
-        return profile.has_sso or profile.has_web_identity  # its own source, after stored keys
-    for source in chain[i + 1 :]:
-        if source.role_arn or source.has_sso or source.has_web_identity:
-            return True
-        if source.source_profile is None:
-            return False
-    return False
-
-
-def _has_other_source(profile: ProfileConfig) -> bool:
-    return bool(
-        profile.has_sso or profile.has_web_identity or profile.credential_process or profile.credential_source
-    )
 
 
 class ChainBuilder:
@@ -147,7 +96,7 @@ class ChainBuilder:
     def _user(self, chain: Sequence[ProfileConfig], i: int, *, top: bool) -> Provider:
         """A profile at the root of a chain: stored keys (with a session on top), or another source."""
         profile = chain[i]
-        if _has_other_source(profile) and not self._keys.has(profile.name):
+        if has_other_source(profile) and not self._keys.has(profile.name):
             return self._other_source(profile)
         stored = self._stored(profile)
         if not top or self._options.no_session:
@@ -206,7 +155,7 @@ class ChainBuilder:
         elif has_source:
             identity.update(kind="via", source=self._identity(chain, i + 1))
         else:
-            identity.update(kind="root", process=profile.credential_process, sso=_sso_identity(profile))
+            identity.update(kind="root", process=profile.credential_process, sso=sso_identity(profile))
         return identity
 
     def _role_duration(self, chain: Sequence[ProfileConfig], i: int) -> dt.timedelta:
@@ -221,7 +170,7 @@ class ChainBuilder:
         profile = chain[i]
         duration = self._role_duration(chain, i)
         source_config = chain[i + 1] if profile.source_profile is not None and i + 1 < len(chain) else None
-        if source_config is None and _has_other_source(profile) and not self._keys.has(profile.name):
+        if source_config is None and has_other_source(profile) and not self._keys.has(profile.name):
             source, mfa_direct = self._other_source(profile), bool(profile.mfa_serial)
         elif source_config is None or self._keys.has(profile.name):
             source, mfa_direct = self._role_source_from_keys(profile, profile, duration)
@@ -251,7 +200,7 @@ class ChainBuilder:
     def _is_plain_user(self, profile: ProfileConfig) -> bool:
         if profile.role_arn or profile.source_profile is not None:
             return False
-        return not _has_other_source(profile) or self._keys.has(profile.name)
+        return not has_other_source(profile) or self._keys.has(profile.name)
 
     def _role_source_from_keys(
         self, role: ProfileConfig, user: ProfileConfig, duration: dt.timedelta
@@ -268,7 +217,7 @@ class ChainBuilder:
     def _other_source(self, profile: ProfileConfig) -> Provider:
         """After stored keys and source_profile: SSO, then web identity, then credential_process."""
         if profile.has_sso:
-            identity = {"kind": "sso", "profile": profile.name, "sso": _sso_identity(profile)}
+            identity = {"kind": "sso", "profile": profile.name, "sso": sso_identity(profile)}
             return self._cached(
                 LazyProvider(
                     lambda: self._sso_provider(profile), f"IAM Identity Center for {profile.name!r}"
@@ -325,15 +274,3 @@ class ChainBuilder:
 
     def _cached(self, inner: Provider, key: SessionKey) -> Provider:
         return inner if self._cache is None else CachedProvider(inner, self._cache, key)
-
-
-def _sso_identity(profile: ProfileConfig) -> dict[str, Any] | None:
-    if not profile.has_sso:
-        return None
-    return {
-        "start_url": profile.sso_start_url,
-        "session": profile.sso_session,
-        "region": profile.sso_region,
-        "account": profile.sso_account_id,
-        "role": profile.sso_role_name,
-    }

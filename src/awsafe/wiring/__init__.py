@@ -19,13 +19,9 @@ from awsafe.config.parse import ConfigFile
 from awsafe.config.profile import ProfileConfig
 from awsafe.config.resolve import Overrides, resolve_chain
 from awsafe.credentials.cache import DEFAULT_MIN_TTL, SessionCache
-from awsafe.credentials.chain import (
-    ChainBuilder,
-    MfaCodes,
-    SessionOptions,
-    endpoint_for_profile,
-)
+from awsafe.credentials.chain import ChainBuilder
 from awsafe.credentials.provider import Provider
+from awsafe.credentials.rules import MfaCodes, SessionOptions, endpoint_for_profile
 from awsafe.credentials.stored import StoredKeys
 from awsafe.environment import Environment
 from awsafe.errors import PromptError, UsageError

@@ -6,8 +6,8 @@ import dataclasses
 from typing import TYPE_CHECKING
 
 from awsafe.config.profile import ProfileConfig
-from awsafe.credentials.chain import SsoProviders
 from awsafe.credentials.provider import Provider
+from awsafe.credentials.rules import SsoProviders
 from awsafe.environment import Environment
 from awsafe.vault.base import Store
 from awsafe.wiring import locks_for, notice, parse_duration

@@ -13,7 +13,8 @@ from botocore.stub import Stubber
 from awsafe.aws import client as aws
 from awsafe.config.parse import parse_config
 from awsafe.config.resolve import resolve_chain
-from awsafe.credentials.chain import ChainBuilder, SessionOptions, endpoint_for_profile
+from awsafe.credentials.chain import ChainBuilder
+from awsafe.credentials.rules import SessionOptions, endpoint_for_profile
 from awsafe.credentials.stored import StoredKeys
 from awsafe.errors import AwsError, NoCredentialsError
 from awsafe.model import Credentials
@@ -274,7 +275,7 @@ def test_sso_comes_before_credential_process_and_signs_a_role_on_top(stub: Any) 
     ],
 )
 def test_which_roles_are_assumed_with_role_credentials(text: str, chained: bool) -> None:
-    from awsafe.credentials.chain import assumed_with_role_credentials
+    from awsafe.credentials.rules import assumed_with_role_credentials
 
     name = "r2" if "[profile r2]" in text else "test"
     chain = resolve_chain(parse_config(text, "cfg"), name, {})

@@ -1,0 +1,91 @@
+"""What the configuration alone decides about sessions: durations, endpoints, chaining; pure.
+
+These rules shape cache identities, so they read nothing but the resolved
+profiles and options: a cache hit must not touch the vault or the network.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from awsafe.aws.sts import Endpoint
+from awsafe.clock import Clock
+from awsafe.config.profile import ProfileConfig
+from awsafe.credentials.provider import Provider
+
+ONE_HOUR = dt.timedelta(hours=1)
+MAX_CHAINED_ROLE = ONE_HOUR  # AWS refuses more for a role assumed with role credentials
+
+# (profile, mfa serial, mfa_process) -> a validated code
+MfaCodes = Callable[[str, str, str | None], str]
+# an SSO profile -> the provider of its role credentials (built only on a cache miss)
+SsoProviders = Callable[[ProfileConfig], Provider]
+EndpointFor = Callable[[ProfileConfig], Endpoint]
+
+
+@dataclasses.dataclass(frozen=True)
+class SessionOptions:
+    """How long sessions last and whether to make one; from flags and environment."""
+
+    duration: dt.timedelta | None = None  # --duration
+    no_session: bool = False  # --no-session
+    session_token_ttl: dt.timedelta = ONE_HOUR  # AWS_SESSION_TOKEN_TTL
+    chained_session_token_ttl: dt.timedelta = dt.timedelta(hours=8)  # AWS_CHAINED_SESSION_TOKEN_TTL
+    assume_role_ttl: dt.timedelta | None = None  # AWS_ASSUME_ROLE_TTL, beats duration_seconds
+
+
+def endpoint_for_profile(env: Mapping[str, str]) -> EndpointFor:
+    """Where STS is called for a profile: AWS_ENDPOINT_URL_STS > AWS_ENDPOINT_URL > endpoint_url."""
+    ignore_configured = env.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "").lower() == "true"
+
+    def endpoint(profile: ProfileConfig) -> Endpoint:
+        url = None
+        if not ignore_configured:
+            url = env.get("AWS_ENDPOINT_URL_STS") or env.get("AWS_ENDPOINT_URL") or profile.endpoint_url
+        return Endpoint(
+            region=profile.region or "us-east-1",
+            url=url or None,
+            sts_regional_endpoints=profile.sts_regional_endpoints,
+        )
+
+    return endpoint
+
+
+def generated_session_name(clock: Clock) -> str:
+    return f"awsafe-{int(clock().timestamp())}"
+
+
+def assumed_with_role_credentials(chain: Sequence[ProfileConfig], i: int) -> bool:
+    """Whether hop ``i``'s role is assumed with role credentials (another role's, IAM Identity
+    Center's, web identity's): role chaining, which AWS caps at 1h and for which console sign-in
+    refuses ``SessionDuration``. Decided from the configuration alone, like every cache identity."""
+    profile = chain[i]
+    if profile.source_profile is None or i + 1 >= len(chain):
+        return profile.has_sso or profile.has_web_identity  # its own source, after stored keys
+    for source in chain[i + 1 :]:
+        if source.role_arn or source.has_sso or source.has_web_identity:
+            return True
+        if source.source_profile is None:
+            return False
+    return False
+
+
+def has_other_source(profile: ProfileConfig) -> bool:
+    return bool(
+        profile.has_sso or profile.has_web_identity or profile.credential_process or profile.credential_source
+    )
+
+
+def sso_identity(profile: ProfileConfig) -> dict[str, Any] | None:
+    if not profile.has_sso:
+        return None
+    return {
+        "start_url": profile.sso_start_url,
+        "session": profile.sso_session,
+        "region": profile.sso_region,
+        "account": profile.sso_account_id,
+        "role": profile.sso_role_name,
+    }
