@@ -27,7 +27,6 @@ from awsafe.wiring import (
     GlobalOptions,
     build_provider,
     open_vault,
-    parse_duration,
     resolve_profile_chain,
     session_options,
 )
@@ -110,11 +109,11 @@ def _console_credentials(
             "long-term keys, so this console session carries no MFA (policies requiring MFA deny it); "
             "for MFA in the console, sign in through a role profile with mfa_serial\n"
         )
-    return _federation_token(env, chain, request, store), None
+    return _federation_token(env, chain, request, store, keys), None
 
 
 def _federation_token(
-    env: Environment, chain: list[ProfileConfig], request: CredentialRequest, store: Store
+    env: Environment, chain: list[ProfileConfig], request: CredentialRequest, store: Store, keys: StoredKeys
 ) -> Credentials:
     from awsafe.credentials.cache import CachedProvider, SessionKey
     from awsafe.credentials.rules import endpoint_for_profile
@@ -123,11 +122,14 @@ def _federation_token(
     from awsafe.wiring import session_cache
 
     profile = chain[0]
-    owner = next((p for p in chain if StoredKeys(store).has(p.name)), profile)
-    duration = _federation_duration(env, request)
+    owner = next((p for p in chain if keys.has(p.name)), profile)
+    opts = session_options(env.environ, duration=request.duration, no_session=True)
+    duration = opts.duration or opts.federation_token_ttl
+    if not MIN_FEDERATION <= duration <= MAX_FEDERATION:
+        raise UsageError("a federation token lasts from 15m to 36h")
     endpoint = endpoint_for_profile(env.environ)(profile)
     provider = FederationTokenProvider(
-        StoredKeysProvider(StoredKeys(store), owner.name), endpoint, duration, profile=profile.name
+        StoredKeysProvider(keys, owner.name), endpoint, duration, profile=profile.name
     )
     identity = {
         "kind": "federation-token",
@@ -138,15 +140,3 @@ def _federation_token(
     }
     key = SessionKey.of("federation-token", profile.name, None, identity, [p.name for p in chain])
     return CachedProvider(provider, session_cache(store, env), key).retrieve()
-
-
-def _federation_duration(env: Environment, request: CredentialRequest) -> dt.timedelta:
-    if request.duration:
-        duration = parse_duration(request.duration, "--duration")
-    elif env.get("AWS_FEDERATION_TOKEN_TTL"):
-        duration = parse_duration(env.get("AWS_FEDERATION_TOKEN_TTL") or "", "AWS_FEDERATION_TOKEN_TTL")
-    else:
-        duration = ONE_HOUR
-    if not MIN_FEDERATION <= duration <= MAX_FEDERATION:
-        raise UsageError("a federation token lasts from 15m to 36h")
-    return duration

@@ -122,12 +122,12 @@ def run_populate(args: argparse.Namespace, tail: list[str], options: GlobalOptio
     _no_command(tail)
     from awsafe.aws import sso as api
     from awsafe.config.edit import append_sections, profile_header, render_sections
-    from awsafe.sso.settings import SsoEndpoints
 
     config = read_config(env)
     session = _session(args, env, config)
-    portal = SsoEndpoints.from_environ(env.environ).portal(session)
-    token = sso_tokens(open_vault(options, env), env).access_token(session)
+    tokens = sso_tokens(open_vault(options, env), env)
+    token = tokens.access_token(session)
+    portal = tokens.endpoints.portal(session)
     existing = _existing_roles(config)
     sections: list[tuple[str, list[tuple[str, str]]]] = []
     for account in api.list_accounts(portal, token):

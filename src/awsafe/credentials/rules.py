@@ -35,6 +35,7 @@ class SessionOptions:
     session_token_ttl: dt.timedelta = ONE_HOUR  # AWS_SESSION_TOKEN_TTL
     chained_session_token_ttl: dt.timedelta = dt.timedelta(hours=8)  # AWS_CHAINED_SESSION_TOKEN_TTL
     assume_role_ttl: dt.timedelta | None = None  # AWS_ASSUME_ROLE_TTL, beats duration_seconds
+    federation_token_ttl: dt.timedelta = ONE_HOUR  # AWS_FEDERATION_TOKEN_TTL (awsafe login, IAM users)
 
 
 def endpoint_for_profile(env: Mapping[str, str]) -> EndpointFor:

@@ -5,16 +5,15 @@ from __future__ import annotations
 from awsafe.aws import sso as api
 from awsafe.errors import AwsError
 from awsafe.model import Credentials
-from awsafe.sso.settings import SsoEndpoints, SsoRole
+from awsafe.sso.settings import SsoRole
 from awsafe.sso.tokens import SsoTokens
 
 
 class SsoRoleProvider:
     """GetRoleCredentials for one account and role; a token the portal rejects is replaced once."""
 
-    def __init__(self, tokens: SsoTokens, endpoints: SsoEndpoints, role: SsoRole, *, profile: str) -> None:
+    def __init__(self, tokens: SsoTokens, role: SsoRole, *, profile: str) -> None:
         self._tokens = tokens
-        self._endpoints = endpoints
         self._role = role
         self._profile = profile
 
@@ -33,7 +32,7 @@ class SsoRoleProvider:
     def _fetch(self, token: str) -> Credentials:
         role = self._role
         return api.get_role_credentials(
-            self._endpoints.portal(role.session), token, role.account_id, role.role_name
+            self._tokens.endpoints.portal(role.session), token, role.account_id, role.role_name
         )
 
     def describe(self) -> str:

@@ -62,7 +62,7 @@ class SsoTokens:
         token = self._current(session)
         if token is not None and self._fresh(token):
             return token.access_token
-        with self.locks.hold(session.item_id, f"the SSO token of {session.describe()}"):
+        with self._lock(session):
             token = self._current(session)  # another process may have renewed it meanwhile
             if token is not None and self._fresh(token):
                 return token.access_token
@@ -70,7 +70,7 @@ class SsoTokens:
 
     def renew(self, session: SsoSession, *, force_sign_in: bool = False) -> SsoToken:
         """`awsafe sso login`: a fresh token, refreshing or signing in as needed."""
-        with self.locks.hold(session.item_id, f"the SSO token of {session.describe()}"):
+        with self._lock(session):
             token = None if force_sign_in else self._current(session)
             if token is not None and self._fresh(token):
                 return token
@@ -79,14 +79,14 @@ class SsoTokens:
     def invalidate(self, session: SsoSession, rejected: str) -> None:
         """The portal refused ``rejected``: treat it as expired (its refresh token may still work),
         unless another process already replaced it."""
-        with self.locks.hold(session.item_id, f"the SSO token of {session.describe()}"):
+        with self._lock(session):
             token = self.store.token(session)
             if token is not None and token.access_token == rejected:
                 self.store.put_token(session, dataclasses.replace(token, expires_at=self.clock()))
 
     def logout(self, session: SsoSession) -> bool:
         """End the session at IAM Identity Center (best effort) and forget its token here."""
-        with self.locks.hold(session.item_id, f"the SSO token of {session.describe()}"):
+        with self._lock(session):
             token = self.store.token(session)
             if token is None:
                 return False
@@ -101,6 +101,10 @@ class SsoTokens:
             return True
 
     # -- internals ---------------------------------------------------------------------------
+
+    def _lock(self, session: SsoSession) -> AbstractContextManager[None]:
+        """One renewal per session across processes; the others wait and read what it stored."""
+        return self.locks.hold(session.item_id, f"the SSO token of {session.describe()}")
 
     def _fresh(self, token: SsoToken) -> bool:
         left = token.valid_for(self.clock())

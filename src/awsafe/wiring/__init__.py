@@ -138,6 +138,7 @@ def session_options(env: Mapping[str, str], *, duration: str | None, no_session:
         no_session=no_session,
         session_token_ttl=ttl("AWS_SESSION_TOKEN_TTL", defaults.session_token_ttl),
         chained_session_token_ttl=ttl("AWS_CHAINED_SESSION_TOKEN_TTL", defaults.chained_session_token_ttl),
+        federation_token_ttl=ttl("AWS_FEDERATION_TOKEN_TTL", defaults.federation_token_ttl),
         assume_role_ttl=parse_duration(env["AWS_ASSUME_ROLE_TTL"], "AWS_ASSUME_ROLE_TTL")
         if env.get("AWS_ASSUME_ROLE_TTL")
         else None,

@@ -89,13 +89,8 @@ def sso_providers(store: Store, env: Environment) -> SsoProviders:
 
     def build(profile: ProfileConfig) -> Provider:
         from awsafe.credentials.sso import SsoRoleProvider
-        from awsafe.sso.settings import SsoEndpoints, role_of
+        from awsafe.sso.settings import role_of
 
-        return SsoRoleProvider(
-            sso_tokens(store, env),
-            SsoEndpoints.from_environ(env.environ),
-            role_of(profile),
-            profile=profile.name,
-        )
+        return SsoRoleProvider(sso_tokens(store, env), role_of(profile), profile=profile.name)
 
     return build
