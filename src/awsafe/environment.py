@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
 from awsafe.clock import Clock, utc_now
+from awsafe.process_guard import PASSPHRASE_VARIABLES, take_process_environ, without_passphrase
 
-# They unlock the file vault: no program awsafe starts (exec's child, credential_process,
-# mfa_process, prompts) may inherit them.
-PASSPHRASE_VARIABLES = ("AWSAFE_FILE_PASSPHRASE", "AWS_VAULT_FILE_PASSPHRASE")
-
-
-def without_passphrase(environ: Mapping[str, str]) -> dict[str, str]:
-    return {k: v for k, v in environ.items() if k not in PASSPHRASE_VARIABLES}
+__all__ = ["PASSPHRASE_VARIABLES", "Environment", "without_passphrase"]
 
 
 @dataclasses.dataclass
@@ -31,12 +25,15 @@ class Environment:
 
     @classmethod
     def from_process(cls) -> Environment:
+        """The process's environment as started; the passphrase leaves ``os.environ`` here, so
+        no program started later (a browser, a helper) can inherit it."""
+        environ = take_process_environ()
         return cls(
-            environ=dict(os.environ),
+            environ=environ,
             stdin=sys.stdin,
             stdout=sys.stdout,
             stderr=sys.stderr,
-            home=Path(os.environ.get("HOME") or Path.home()),
+            home=Path(environ.get("HOME") or Path.home()),
             clock=utc_now,
         )
 

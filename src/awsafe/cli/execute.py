@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import logging
 import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING
 from awsafe.cli.childenv import render_child_environment
 from awsafe.environment import Environment
 from awsafe.errors import CommandError, ExitCode, UsageError
+from awsafe.process_guard import make_undumpable
 from awsafe.wiring import (
     CredentialRequest,
     GlobalOptions,
@@ -23,6 +25,7 @@ from awsafe.wiring import (
 if TYPE_CHECKING:
     from awsafe.cli.serve import Endpoint, ImdsEndpoint
 
+log = logging.getLogger("awsafe")
 Execve = Callable[[str, list[str], dict[str, str]], object]
 
 
@@ -146,6 +149,9 @@ def exec_with_server(exec_options: ExecOptions, options: GlobalOptions, env: Env
     from awsafe.cli.serve import run_child, start_ecs_endpoint, start_imds_endpoint
 
     exec_options.validate(env, options)
+    # awsafe stays the parent, holding the unlocked vault, for the child's whole life.
+    if make_undumpable():
+        log.debug("process %d is not dumpable: no core file, no ptrace by other processes", os.getpid())
     request = exec_options.request
     chain = resolve_profile_chain(env, request)
     store = open_vault(options, env)

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from awsafe import __version__
 from awsafe.environment import Environment
 from awsafe.errors import AwsafeError, ExitCode, UsageError
+from awsafe.process_guard import disable_core_dumps
 from awsafe.wiring import GlobalOptions
 
 log = logging.getLogger("awsafe")
@@ -135,7 +136,9 @@ def _configure_logging(debug: bool, env: Environment) -> None:
 
 
 def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> int:
-    env = env or Environment.from_process()
+    if env is None:
+        disable_core_dumps()  # done already when started through entry(); cheap to repeat
+        env = Environment.from_process()
     args_list = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in _split_command(args_list)[0]
     try:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import os
 import signal
 import tempfile
@@ -31,8 +32,11 @@ from awsafe.cli.execute import credential_request, refuse_nesting
 from awsafe.cli.serve import IMDS_ADDRESSES, Endpoint, ImdsEndpoint, start_ecs_endpoint, start_imds_endpoint
 from awsafe.environment import Environment
 from awsafe.errors import ExitCode, ServerError, UsageError
+from awsafe.process_guard import make_undumpable
 from awsafe.server.routes import is_loopback
 from awsafe.wiring import CredentialRequest, GlobalOptions, build_provider, resolve_profile_chain
+
+log = logging.getLogger("awsafe")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -129,6 +133,9 @@ def run(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: 
         raise UsageError("server takes no command; to run one, use: awsafe exec --ecs-server PROFILE -- CMD")
     validate(args)
     refuse_nesting(env)
+    # It keeps the unlocked vault and fresh credentials in memory until stopped.
+    if make_undumpable():
+        log.debug("process %d is not dumpable: no core file, no ptrace by other processes", os.getpid())
     if not args.imds and not is_loopback(args.address):
         env.stderr.write(
             f"awsafe: WARNING: listening on {args.address}: other hosts can reach this endpoint; "

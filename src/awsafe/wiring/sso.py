@@ -9,8 +9,9 @@ from awsafe.config.profile import ProfileConfig
 from awsafe.credentials.provider import Provider
 from awsafe.credentials.rules import SsoProviders
 from awsafe.environment import Environment
+from awsafe.process_guard import make_undumpable
 from awsafe.vault.base import Store
-from awsafe.wiring import locks_for, notice, parse_duration
+from awsafe.wiring import locks_for, log, notice, parse_duration
 
 if TYPE_CHECKING:
     from awsafe.aws.sso import TokenGrant
@@ -56,6 +57,8 @@ def sso_tokens(store: Store, env: Environment, flags: SignInFlags = SignInFlags(
         from awsafe.sso.login import SignInOptions, choose_flow
         from awsafe.sso.login import sign_in as run_sign_in
 
+        if make_undumpable():  # the wait for the browser can take minutes, with the vault unlocked
+            log.debug("not dumpable while signing in")
         options = SignInOptions(
             device_code=flags.device_code or _flag(env, "AWSAFE_SSO_DEVICE_CODE"),
             open_browser=not (flags.no_browser or flags.to_stdout or _flag(env, "AWSAFE_SSO_NO_BROWSER")),
