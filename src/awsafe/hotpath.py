@@ -77,27 +77,43 @@ def write_memo(key: str, environ: Mapping[str, str], memo: dict[str, Any]) -> No
     directory = memo_dir(environ)
     if directory is None:
         return
+    from awsafe.errors import StoreError
+    from awsafe.statedir import ensure_private_dir, open_private_file
+
     try:
-        os.makedirs(os.path.dirname(directory), mode=0o700, exist_ok=True)  # ~/.awsafe, private
-        os.makedirs(directory, mode=0o700, exist_ok=True)
+        ensure_private_dir(os.path.dirname(directory))  # ~/.awsafe
+        ensure_private_dir(directory)
         path = os.path.join(directory, key)
         temporary = f"{path}.{os.getpid()}.tmp"
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+        try:
+            descriptor = open_private_file(temporary, flags)
+        except FileExistsError:  # left by a killed process that had our pid
+            os.unlink(temporary)
+            descriptor = open_private_file(temporary, flags)
         with os.fdopen(descriptor, "w") as handle:
             json.dump(memo, handle)
         os.replace(temporary, path)
-    except OSError:
-        pass  # the memo only makes the next hit faster
+    except (OSError, StoreError):
+        pass  # the memo only makes the next hit faster; state others control is not used
 
 
 def _read_memo(profile: str, environ: Mapping[str, str]) -> dict[str, Any] | None:
     directory = memo_dir(environ)
     if directory is None:
         return None
+    from awsafe.errors import StoreError
+    from awsafe.statedir import check_private_dir, read_private_file
+
     try:
-        with open(os.path.join(directory, memo_key(profile, environ))) as handle:
-            memo = json.load(handle)
-    except (OSError, ValueError):
+        # A memo in a directory others control, or behind a link, could name another item.
+        if not check_private_dir(directory, tighten=0o022):
+            return None
+        data = read_private_file(os.path.join(directory, memo_key(profile, environ)))
+        if data is None:
+            return None
+        memo = json.loads(data)
+    except (OSError, ValueError, StoreError):
         return None
     return memo if isinstance(memo, dict) else None
 

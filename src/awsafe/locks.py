@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from awsafe.errors import StoreError
+from awsafe.statedir import ensure_private_dir, open_private_file
 
 if sys.platform != "win32":
     import fcntl
@@ -43,9 +44,9 @@ class FileLocks:
         if not name.isalnum():
             raise ValueError("lock names are alphanumeric")
         try:
-            self.directory.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # ~/.awsafe, private
-            self.directory.mkdir(mode=0o700, exist_ok=True)
-            fd = os.open(self.directory / f"{name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+            ensure_private_dir(self.directory.parent)  # ~/.awsafe
+            ensure_private_dir(self.directory)
+            fd = open_private_file(self.directory / f"{name}.lock", os.O_RDWR | os.O_CREAT)
         except OSError as e:
             raise StoreError(f"cannot create a lock in {self.directory} ({e.strerror})") from e
         try:

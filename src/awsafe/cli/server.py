@@ -34,6 +34,7 @@ from awsafe.environment import Environment
 from awsafe.errors import ExitCode, ServerError, UsageError
 from awsafe.process_guard import make_undumpable
 from awsafe.server.routes import is_loopback
+from awsafe.statedir import ensure_private_dir, open_private_file
 from awsafe.wiring import CredentialRequest, GlobalOptions, build_provider, resolve_profile_chain
 
 log = logging.getLogger("awsafe")
@@ -73,9 +74,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def _write_token_file(token: str) -> str:
-    directory = tempfile.mkdtemp(prefix="awsafe-server-")  # 0700
+    directory = tempfile.mkdtemp(prefix="awsafe-server-")  # a new name, made 0700 less the umask
+    ensure_private_dir(directory)  # exactly 0700, and still ours
     path = os.path.join(directory, "token")
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    descriptor = open_private_file(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
     with os.fdopen(descriptor, "w") as handle:
         handle.write(token)
     return path

@@ -1,5 +1,5 @@
-"""The encrypted-file vault's I/O: one sealed file per item, atomic writes, 0600/0700;
-it must never prompt, read the environment or write plaintext."""
+"""The encrypted-file vault's I/O: one sealed file per item, atomic writes, 0600/0700 (statedir's
+rule: yours, never through a link); it must never prompt, read the environment or write plaintext."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from awsafe.errors import StoreCorruptError, StoreError, StoreLockedError
+from awsafe.statedir import check_private_dir, ensure_private_dir, read_private_file
 from awsafe.vault import fileformat as fmt
 from awsafe.vault.lock import exclusive_lock
 
@@ -48,6 +49,7 @@ class FileStore:
         self._log2n = scrypt_log2n
         self._keys: fmt.Keys | None = None
         self._wrong_passphrase = False
+        self._checked = False  # the directory's owner and mode, see _check_directory
 
     # -- the Store protocol -------------------------------------------------
 
@@ -190,6 +192,7 @@ class FileStore:
     # -- file I/O -------------------------------------------------------------
 
     def _item_files(self) -> list[str]:
+        self._check_directory()
         try:
             return sorted(n for n in os.listdir(self.directory) if fmt.ITEM_NAME.fullmatch(n))
         except FileNotFoundError:
@@ -198,29 +201,30 @@ class FileStore:
             raise StoreError(f"cannot list the file vault {self.directory}: {e.strerror}") from e
 
     def _read(self, path: Path) -> bytes | None:
-        """The file's bytes, or None when it does not exist."""
+        """The file's bytes, or None when it does not exist; a link in its place is refused."""
+        self._check_directory()
         try:
-            return path.read_bytes()
+            return read_private_file(path)
         except FileNotFoundError:
             return None
         except OSError as e:
             raise StoreError(f"cannot read {path}: {e.strerror or e}") from e
 
     def _ensure_directory(self) -> None:
-        missing = []
-        path = self.directory
         try:
-            while not path.exists():
-                missing.append(path)
-                path = path.parent
-            for path in reversed(missing):
-                with contextlib.suppress(FileExistsError):
-                    os.mkdir(path, 0o700)
-            mode = os.stat(self.directory).st_mode
-            if os.name == "posix" and mode & 0o077:
-                os.chmod(self.directory, 0o700)  # others must not even see how many items exist
+            ensure_private_dir(self.directory)  # others must not even see how many items exist
         except OSError as e:
             raise StoreError(f"cannot prepare the file vault {self.directory}: {e}") from e
+
+    def _check_directory(self) -> None:
+        """Once per instance: a vault directory another user controls is refused; write access
+        for others is taken away (a writer then closes it entirely, see _ensure_directory)."""
+        if self._checked:
+            return
+        try:
+            self._checked = check_private_dir(self.directory, tighten=0o022)
+        except OSError as e:
+            raise StoreError(f"cannot open the file vault {self.directory}: {e.strerror or e}") from e
 
     def _write_temp(self, data: bytes) -> str:
         import tempfile  # only writers pay for it (it pulls in random and shutil)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from awsafe.errors import StoreCorruptError, StoreError, StoreLockedError, StoreUnavailableError
+from awsafe.statedir import ensure_private_dir
 from awsafe.vault.lock import exclusive_lock
 
 if TYPE_CHECKING:
@@ -174,7 +175,7 @@ class KeychainStore:
         """
         with contextlib.ExitStack() as stack:
             try:
-                self._lock_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+                ensure_private_dir(self._lock_path.parent)
                 stack.enter_context(exclusive_lock(self._lock_path))
             except OSError as e:
                 raise StoreError(f"cannot lock {self._lock_path}: {e.strerror or e}") from e
