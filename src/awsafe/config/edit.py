@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from awsafe.errors import ConfigError
+from awsafe.statedir import create_private_dirs
 
 
 def profile_header(profile: str) -> str:
@@ -22,14 +23,27 @@ def render_sections(sections: Sections) -> str:
     )
 
 
+def _open_for_append(path: Path) -> int:
+    """A new config file is 0600 whatever the umask (a line in it can run a program as you,
+    ``credential_process``); an existing one keeps the mode its owner gave it."""
+    create_private_dirs(path.parent)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return os.open(path, os.O_WRONLY | os.O_APPEND)
+    if os.name == "posix":
+        os.fchmod(fd, 0o600)  # the umask may have taken bits away; never adds any
+    return fd
+
+
 def append_sections(path: Path, sections: Sections) -> None:
     """Add blocks at the end of the file; existing text is untouched."""
     text = render_sections(sections)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        existing = path.read_bytes() if path.exists() else b""
+        fd = _open_for_append(path)
+        existing = path.read_bytes()
         separator = b"" if not existing or existing.endswith(b"\n") else b"\n"
-        with open(path, "ab") as handle:
+        with os.fdopen(fd, "ab") as handle:
             handle.write(separator + (b"\n" if existing else b"") + text.encode())
             handle.flush()
             os.fsync(handle.fileno())

@@ -27,6 +27,7 @@ from awsafe.errors import UsageError
 from awsafe.model import parse_rfc3339
 from awsafe.sso.settings import SsoSession
 from awsafe.sso.store import SsoToken
+from awsafe.statedir import create_private_dirs
 
 MODES = ("off", "read", "write")
 
@@ -95,7 +96,7 @@ class CliTokenCache:
                 clientSecret=token.registration.client_secret,
                 registrationExpiresAt=_format(token.registration.expires_at),
             )
-        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        create_private_dirs(self.directory)  # ~/.aws/sso/cache, and ~/.aws/sso, 0700 if missing
         fd, temporary = tempfile.mkstemp(dir=self.directory, prefix=".awsafe-", suffix=".tmp")
         try:
             with os.fdopen(fd, "w") as handle:  # mkstemp creates it 0600
