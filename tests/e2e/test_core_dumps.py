@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import Seed
-from tests.support.env import awsafe_executable
+from tests.e2e.conftest import Seed, SsoWorld
+from tests.support.env import awsafe_executable, run_awsafe
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc and prctl are Linux's")
 
@@ -99,3 +99,19 @@ def test_without_the_guard_sigquit_does_leave_a_core_here(tmp_path: Path) -> Non
     assert cores
     for core in cores:
         core.unlink()
+
+
+@linux_only
+def test_exec_in_server_mode_makes_awsafe_not_dumpable(seed: Seed) -> None:
+    served = run_awsafe("--debug", "exec", "--ecs-server", "test", "--", "true", env=seed.env)
+    assert served.returncode == 0, served.stderr
+    assert re.search(r"process \d+ is not dumpable", served.stderr), served.stderr
+
+
+@linux_only
+def test_an_sso_sign_in_makes_awsafe_not_dumpable(sso: SsoWorld) -> None:
+    signed_in = run_awsafe("--debug", "export", "sso-dev", env=sso.env)
+    assert signed_in.returncode == 0, signed_in.stderr
+    assert "not dumpable while signing in" in signed_in.stderr
+    cached = run_awsafe("--debug", "export", "sso-dev", env=sso.env)  # no sign-in: no need
+    assert cached.returncode == 0 and "dumpable" not in cached.stderr
