@@ -168,9 +168,12 @@ def notice(env: Environment, text: str) -> None:
     env.stderr.write(f"awsafe: {text}\n")
 
 
-def session_cache(store: Store, env: Environment) -> SessionCache:
-    """The cache of temporary credentials inside ``store``, with its cross-process locks."""
-    return SessionCache(store, locks_for(env), env.clock, min_ttl(env))
+def session_cache(store: Store, env: Environment, keys: StoredKeys | None = None) -> SessionCache:
+    """The cache of temporary credentials inside ``store``, with its cross-process locks.
+
+    ``keys``: the StoredKeys the fetches read, so each session is bound to the keys it used.
+    """
+    return SessionCache(store, locks_for(env), env.clock, min_ttl(env), keys)
 
 
 def min_ttl(env: Environment) -> dt.timedelta:
@@ -217,12 +220,13 @@ def build_provider(
     from awsafe.wiring.sso import sso_providers
 
     store = store or open_vault(options, env)
+    keys = StoredKeys(store)
     builder = ChainBuilder(
-        StoredKeys(store),
+        keys,
         session_options(env.environ, duration=request.duration, no_session=request.no_session),
         endpoint_for_profile(env.environ),
         env.clock,
-        cache=session_cache(store, env),
+        cache=session_cache(store, env, keys),
         mfa=mfa_codes(options, env, request),
         sso=sso_providers(store, env),
     )

@@ -1,0 +1,94 @@
+"""What is served is bound to the keys it came from, on the fast and full paths.
+
+An `add` killed between storing new keys and clearing the old sessions must
+never hand out credentials of the replaced keys.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from awsafe.credentials.stored import StoredKeys
+from awsafe.model import Credentials
+from awsafe.vault.file import FileStore
+from tests.e2e.conftest import Seed
+from tests.support.env import run_awsafe
+
+PRINT_KEY = [sys.executable, "-c", "import os; print(os.environ['AWS_ACCESS_KEY_ID'])"]
+
+
+def _store() -> FileStore:
+    return FileStore(Path(os.environ["AWSAFE_FILE_DIR"]), lambda: os.environ["AWSAFE_FILE_PASSPHRASE"])
+
+
+def _session_items() -> list[str]:
+    return [name for name in _store().keys() if name.startswith("sessions/")]
+
+
+def _export(seed: Seed, profile: str, env: dict[str, str] | None = None) -> dict[str, str]:
+    result = run_awsafe("export", "--format", "json", profile, env={**seed.env, **(env or {})})
+    assert result.returncode == 0, result.stderr
+    document: dict[str, str] = json.loads(result.stdout)
+    return document
+
+
+def _store_new_keys_as_an_interrupted_add_would(seed: Seed) -> str:
+    """A second key of IAM user demo, written to the vault the way `add` does, sessions left alone."""
+    created = seed.moto.admin_client("iam").create_access_key(UserName="demo")["AccessKey"]
+    StoredKeys(_store()).set("demo", Credentials(created["AccessKeyId"], created["SecretAccessKey"]))
+    return str(created["AccessKeyId"])
+
+
+@pytest.mark.parametrize("command", ["export", "exec"])
+def test_role_session_of_replaced_keys_is_not_served_after_an_interrupted_add(
+    seed: Seed, command: str
+) -> None:
+    old = _export(seed, "test")
+    assert _export(seed, "test") == old  # a hit: the memo exists, the fast path serves it
+    (first,) = seed.moto.calls("AssumeRole")
+    assert first.access_key_id == seed.access_key_id
+
+    new_key_id = _store_new_keys_as_an_interrupted_add_would(seed)
+    assert len(_session_items()) == 1  # the old session is still in the vault
+
+    if command == "export":
+        served = _export(seed, "test")["AccessKeyId"]
+    else:
+        result = run_awsafe("exec", "test", "--", *PRINT_KEY, env=seed.env)
+        assert result.returncode == 0, result.stderr
+        served = result.stdout.strip()
+
+    calls = seed.moto.calls("AssumeRole")
+    assert len(calls) == 2 and calls[1].access_key_id == new_key_id
+    assert served != old["AccessKeyId"]
+    assert _export(seed, "test")["AccessKeyId"] == served  # the new session is cached in turn
+    assert len(seed.moto.calls("AssumeRole")) == 2
+
+
+def test_user_session_token_of_replaced_keys_is_fetched_again_with_the_new_key(seed: Seed) -> None:
+    _export(seed, "demo")
+    _export(seed, "demo")  # the fast path
+    (first,) = seed.moto.calls("GetSessionToken")
+    assert first.access_key_id == seed.access_key_id
+
+    new_key_id = _store_new_keys_as_an_interrupted_add_would(seed)
+    _export(seed, "demo")
+
+    calls = seed.moto.calls("GetSessionToken")
+    assert len(calls) == 2 and calls[1].access_key_id == new_key_id
+
+
+def test_sessions_of_keys_removed_without_clearing_are_not_served(seed: Seed) -> None:
+    _export(seed, "test")
+    _export(seed, "test")
+    assert _store().delete("credentials/demo")  # `remove` killed before it cleared the sessions
+
+    result = run_awsafe("export", "test", env=seed.env)
+    assert result.returncode == 5, result.stdout
+    assert "AWS_ACCESS_KEY_ID" not in result.stdout
+    assert len(seed.moto.calls("AssumeRole")) == 1
