@@ -1,7 +1,8 @@
-"""What is served is bound to the keys it came from, on the fast and full paths.
+"""What is served is bound to what was asked and to the keys it came from, on the fast and full paths.
 
-An `add` killed between storing new keys and clearing the old sessions must
-never hand out credentials of the replaced keys.
+An `add` killed between storing new keys and clearing the old sessions, and memo
+files swapped or edited on disk, must never hand out credentials of the replaced
+keys, of another profile or of another environment.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from awsafe import hotpath
 from awsafe.credentials.stored import StoredKeys
 from awsafe.model import Credentials
 from awsafe.vault.file import FileStore
@@ -42,6 +44,11 @@ def _store_new_keys_as_an_interrupted_add_would(seed: Seed) -> str:
     created = seed.moto.admin_client("iam").create_access_key(UserName="demo")["AccessKey"]
     StoredKeys(_store()).set("demo", Credentials(created["AccessKeyId"], created["SecretAccessKey"]))
     return str(created["AccessKeyId"])
+
+
+def _memo_path(seed: Seed, profile: str, env: dict[str, str] | None = None) -> Path:
+    name = hotpath.memo_key(profile, {**os.environ, **seed.env, **(env or {})})
+    return seed.home / ".awsafe" / "memo" / name
 
 
 @pytest.mark.parametrize("command", ["export", "exec"])
@@ -92,3 +99,40 @@ def test_sessions_of_keys_removed_without_clearing_are_not_served(seed: Seed) ->
     assert result.returncode == 5, result.stdout
     assert "AWS_ACCESS_KEY_ID" not in result.stdout
     assert len(seed.moto.calls("AssumeRole")) == 1
+
+
+def test_swapped_memos_never_serve_another_profiles_credentials(seed: Seed) -> None:
+    demo, test = _export(seed, "demo"), _export(seed, "test")
+    assert demo["AccessKeyId"] != test["AccessKeyId"]
+    demo_memo, test_memo = _memo_path(seed, "demo"), _memo_path(seed, "test")
+    demo_text, test_text = demo_memo.read_text(), test_memo.read_text()
+    demo_memo.write_text(test_text)
+    test_memo.write_text(demo_text)
+    calls = len(seed.moto.calls())
+
+    assert _export(seed, "demo") == demo
+    assert _export(seed, "test") == test
+    assert len(seed.moto.calls()) == calls  # both from the cache, through the full path
+    assert _export(seed, "demo") == demo  # and the full path rewrote an honest memo
+
+
+def test_a_memo_moved_to_another_environment_serves_that_environments_session(seed: Seed) -> None:
+    longer = {"AWS_ASSUME_ROLE_TTL": "2h"}
+    plain, long = _export(seed, "test"), _export(seed, "test", longer)
+    assert plain["AccessKeyId"] != long["AccessKeyId"]
+    _memo_path(seed, "test").write_text(_memo_path(seed, "test", longer).read_text())
+
+    assert _export(seed, "test") == plain
+    assert len(seed.moto.calls("AssumeRole")) == 2
+
+
+def test_an_edited_memo_is_not_trusted(seed: Seed) -> None:
+    run_awsafe("export", "test", env=seed.env)
+    memo_path = _memo_path(seed, "test")
+    memo = json.loads(memo_path.read_text())
+    memo["region"] = "eu-west-1"
+    memo_path.write_text(json.dumps(memo))
+
+    result = run_awsafe("export", "test", env=seed.env)
+    assert result.returncode == 0, result.stderr
+    assert "AWS_REGION=ap-northeast-2" in result.stdout.splitlines()

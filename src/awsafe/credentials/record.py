@@ -81,9 +81,11 @@ def is_bound_to_keys(fields: dict[str, object], keys: KeysLookup) -> bool:
     return hmac.compare_digest(expected.encode(), digest.encode("utf-8", "replace"))
 
 
-def read_fresh(store: Store, item: str, digest: str, min_ttl_seconds: int) -> Credentials | None:
-    """The fast path's read: the session in ``item`` if it still has ``digest``, was made from
-    the keys stored now, and lives long enough.
+def read_fresh(
+    store: Store, item: str, digest: str, min_ttl_seconds: int, profile: str
+) -> Credentials | None:
+    """The fast path's read: the session in ``item`` if it was made for ``profile`` with ``digest``,
+    from the keys stored now, and lives long enough.
 
     Never raises: an unreadable vault or record is a miss, and the full path reports it.
     """
@@ -92,7 +94,8 @@ def read_fresh(store: Store, item: str, digest: str, min_ttl_seconds: int) -> Cr
         if raw is None:
             return None
         fields, credentials = parse_record(raw)
-        if fields.get("Digest") != digest:
+        # The memo only says where to look; what the record says it is decides.
+        if fields.get("Profile") != profile or fields.get("Digest") != digest:
             return None
         if not is_bound_to_keys(fields, lambda name: read_keys(store, name)):
             return None

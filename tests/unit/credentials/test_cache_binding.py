@@ -172,7 +172,13 @@ def stored_session(items: dict[str, bytes]) -> Iterator[tuple[MemoryStore, str, 
     yield MemoryStore(items), item, role_key().digest
 
 
+def test_read_fresh_serves_only_the_profile_asked(stored_session: tuple[MemoryStore, str, str]) -> None:
+    store, item, digest = stored_session
+    assert read_fresh(store, item, digest, 300, "test") is not None
+    assert read_fresh(store, item, digest, 300, "demo") is None
+
+
 def test_read_fresh_declines_a_session_of_replaced_keys(stored_session: tuple[MemoryStore, str, str]) -> None:
     store, item, digest = stored_session
     StoredKeys(store).set("demo", NEW_KEYS)
-    assert read_fresh(store, item, digest, 300) is None
+    assert read_fresh(store, item, digest, 300, "test") is None
