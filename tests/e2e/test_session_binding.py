@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -18,9 +20,12 @@ from awsafe import hotpath
 from awsafe.credentials.stored import StoredKeys
 from awsafe.model import Credentials
 from awsafe.vault.file import FileStore
+from awsafe.vault.keychain import KeychainStore
 from tests.e2e.conftest import Seed
-from tests.support.env import run_awsafe
+from tests.support.env import awsafe_executable, run_awsafe
 
+# Read at import, before the autouse fixture scrubs AWSAFE_* variables.
+THROWAWAY_KEYRING = os.environ.get("AWSAFE_TEST_SECRET_SERVICE") == "required"
 PRINT_KEY = [sys.executable, "-c", "import os; print(os.environ['AWS_ACCESS_KEY_ID'])"]
 
 
@@ -39,10 +44,11 @@ def _export(seed: Seed, profile: str, env: dict[str, str] | None = None) -> dict
     return document
 
 
-def _store_new_keys_as_an_interrupted_add_would(seed: Seed) -> str:
+def _store_new_keys_as_an_interrupted_add_would(seed: Seed, keys: StoredKeys | None = None) -> str:
     """A second key of IAM user demo, written to the vault the way `add` does, sessions left alone."""
     created = seed.moto.admin_client("iam").create_access_key(UserName="demo")["AccessKey"]
-    StoredKeys(_store()).set("demo", Credentials(created["AccessKeyId"], created["SecretAccessKey"]))
+    keys = keys or StoredKeys(_store())
+    keys.set("demo", Credentials(created["AccessKeyId"], created["SecretAccessKey"]))
     return str(created["AccessKeyId"])
 
 
@@ -99,6 +105,74 @@ def test_sessions_of_keys_removed_without_clearing_are_not_served(seed: Seed) ->
     assert result.returncode == 5, result.stdout
     assert "AWS_ACCESS_KEY_ID" not in result.stdout
     assert len(seed.moto.calls("AssumeRole")) == 1
+
+
+def test_rotate_killed_before_dropping_sessions_leaves_none_served(seed: Seed) -> None:
+    old = _export(seed, "test")
+    _export(seed, "test")
+    probing = [True]  # the new key "does not work yet": rotate keeps polling, its sessions intact
+    seed.moto.fail_next(
+        "GetCallerIdentity",
+        code="InvalidClientTokenId",
+        status=403,
+        message="The security token included in the request is invalid.",
+        times=1000,
+        when=lambda call: probing[0] and call.access_key_id != seed.access_key_id,
+    )
+    rotate = subprocess.Popen(
+        [str(awsafe_executable()), "rotate", "demo"],
+        env={**os.environ, **seed.env},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not [c for c in seed.moto.calls("GetCallerIdentity") if c.injected]:
+            assert rotate.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+    finally:
+        rotate.kill()  # between storing the new key and dropping the sessions
+        rotate.wait()
+        probing[0] = False
+    new_key_id = next(c.access_key_id for c in seed.moto.calls("GetCallerIdentity") if c.injected)
+    stored = StoredKeys(_store()).get("demo")
+    assert stored is not None and stored.access_key_id == new_key_id
+    assert len(_session_items()) == 1
+
+    served = _export(seed, "test")
+
+    calls = seed.moto.calls("AssumeRole")
+    assert len(calls) == 2 and calls[1].access_key_id == new_key_id
+    assert served["AccessKeyId"] != old["AccessKeyId"]
+
+
+@pytest.mark.secret_service
+@pytest.mark.skipif(
+    not THROWAWAY_KEYRING,
+    reason="needs the throwaway Secret Service of scripts/test (would write to your keyring)",
+)
+def test_interrupted_add_with_the_keychain_backend(seed: Seed) -> None:
+    env = {**seed.env, "AWSAFE_BACKEND": "secret-service"}
+    keychain = KeychainStore(
+        "awsafe", "secret-service", lock_path=seed.home / ".awsafe" / "keychain-awsafe.lock"
+    )
+    keys = StoredKeys(keychain)
+    keys.set("demo", Credentials(seed.access_key_id, seed.secret_access_key))
+    try:
+        old = _export(seed, "test", env)
+        assert _export(seed, "test", env) == old  # a hit, memo written
+        new_key_id = _store_new_keys_as_an_interrupted_add_would(seed, keys)
+
+        served = _export(seed, "test", env)
+
+        calls = seed.moto.calls("AssumeRole")
+        assert [c.access_key_id for c in calls] == [seed.access_key_id, new_key_id]
+        assert served["AccessKeyId"] != old["AccessKeyId"]
+    finally:
+        for item in keychain.keys():
+            keychain.delete(item)
 
 
 def test_swapped_memos_never_serve_another_profiles_credentials(seed: Seed) -> None:
