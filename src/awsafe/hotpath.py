@@ -9,11 +9,16 @@ config parsing, the credential chain or botocore. Anything unusual (other
 flags, no memo, a prompt needed, an expiring or unreadable session, any error)
 returns None, and the full CLI runs instead: this path may only be faster,
 never different.
+
+The memo is a hint, never trusted: it is sealed with the session it points at
+(``render_memo_seal``), and the record must say it was made for the profile
+asked, from the long-term keys stored now (``record.read_fresh``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
 import sys
@@ -66,6 +71,25 @@ def memo_dir(environ: Mapping[str, str]) -> str | None:
     """``~/.awsafe/memo``; None without an absolute HOME (never a directory relative to the cwd)."""
     home = environ.get("HOME", "")
     return os.path.join(home, ".awsafe", "memo") if os.path.isabs(home) else None
+
+
+def render_memo_seal(key: str, memo: Mapping[str, Any], secret_access_key: str) -> str:
+    """HMAC-SHA256 of a memo's name and content, keyed with the secret of the session it points at.
+
+    Only a holder of that session can make it, and it covers the name (profile, environment,
+    config file), so a memo moved under another name, or edited, does not verify.
+    """
+    body = {name: value for name, value in memo.items() if name != "seal"}
+    message = json.dumps([MEMO_VERSION, key, body], sort_keys=True, separators=(",", ":")).encode()
+    return hmac.new(secret_access_key.encode(), b"awsafe-memo\0" + message, hashlib.sha256).hexdigest()
+
+
+def _seal_matches(key: str, memo: Mapping[str, Any], secret_access_key: str) -> bool:
+    seal = memo.get("seal")
+    if not isinstance(seal, str):
+        return False  # a memo from before seals: the full path writes a sealed one
+    expected = render_memo_seal(key, memo, secret_access_key)
+    return hmac.compare_digest(expected.encode(), seal.encode("utf-8", "replace"))
 
 
 def write_memo(key: str, environ: Mapping[str, str], memo: dict[str, Any]) -> None:
@@ -202,8 +226,10 @@ def try_hit(argv: Sequence[str], environ: Mapping[str, str]) -> int | None:
         return None
     from awsafe.credentials.record import read_fresh
 
-    credentials = read_fresh(store, memo.get("item", ""), memo.get("digest", ""), min_ttl)
-    if credentials is None:
+    credentials = read_fresh(store, memo.get("item", ""), memo.get("digest", ""), min_ttl, profile)
+    if credentials is None or not _seal_matches(
+        memo_key(profile, environ), memo, credentials.secret_access_key
+    ):
         return None
     region = memo.get("region")
     if command == "export":

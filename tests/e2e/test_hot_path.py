@@ -109,7 +109,7 @@ def test_memo_holds_no_secret_and_is_private(seed: Seed) -> None:
         '"test"',  # not even the profile name
     ):
         assert secret not in text
-    assert set(json.loads(text)) == {"item", "digest", "region", "backend", "file_dir"}
+    assert set(json.loads(text)) == {"item", "digest", "region", "backend", "file_dir", "seal"}
 
 
 def test_without_a_passphrase_in_the_environment_the_full_path_decides(seed: Seed, tmp_path: Path) -> None:

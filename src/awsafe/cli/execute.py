@@ -191,7 +191,7 @@ def exec_command(
     provider = build_provider(options, env, chain, request, store)
     credentials = provider.retrieve()
     if exec_options.command:  # the fast path leaves starting $SHELL to the full path
-        remember_for_hot_path(options, env, request, store, provider, chain[0].region)
+        remember_for_hot_path(options, env, request, store, provider, credentials, chain[0].region)
     child_env = render_child_environment(env.environ, request.profile, credentials, chain[0].region)
     command = _command_or_shell(exec_options.command, env, request.profile)
     env.stdout.flush()

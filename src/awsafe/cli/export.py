@@ -37,7 +37,7 @@ def run(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: 
     store = open_vault(options, env)
     provider = build_provider(options, env, chain, request, store)
     credentials = provider.retrieve()
-    remember_for_hot_path(options, env, request, store, provider, chain[0].region)
+    remember_for_hot_path(options, env, request, store, provider, credentials, chain[0].region)
     env.stdout.write(render(args.format, credentials, chain[0].region, request.profile))
     env.stdout.flush()
     return ExitCode.OK

@@ -139,4 +139,4 @@ def _federation_token(
         "endpoint": endpoint.url,
     }
     key = SessionKey.of("federation-token", profile.name, None, identity, [p.name for p in chain])
-    return CachedProvider(provider, session_cache(store, env), key).retrieve()
+    return CachedProvider(provider, session_cache(store, env, keys), key).retrieve()

@@ -3,6 +3,9 @@
 A key combines the kind of session, the profile, the MFA serial and a digest
 of the effective configuration (role ARN, external id, tags, durations, the
 whole source chain), so editing any of them never serves stale credentials.
+Each stored session is also bound to the long-term keys it was derived from
+(`record.render_binding`): once those keys are replaced or removed it is a
+miss, even if whatever should have cleared it never ran.
 Fetches are serialised per key across processes: N parallel callers that miss
 make one STS call and show one prompt.
 """
@@ -20,7 +23,8 @@ from typing import Any, Protocol
 
 from awsafe.clock import Clock
 from awsafe.credentials.provider import Provider
-from awsafe.credentials.record import PREFIX, parse_record, render_record
+from awsafe.credentials.record import PREFIX, is_bound_to_keys, parse_record, render_binding, render_record
+from awsafe.credentials.stored import StoredKeys
 from awsafe.errors import StoreCorruptError
 from awsafe.model import Credentials
 from awsafe.vault.base import Store
@@ -66,15 +70,17 @@ class SessionKey:
 class CachedSession:
     key: SessionKey
     credentials: Credentials
+    fields: dict[str, object] = dataclasses.field(default_factory=dict, repr=False, compare=False)
 
 
-def _encode(key: SessionKey, credentials: Credentials) -> bytes:
+def _encode(key: SessionKey, credentials: Credentials, binding: dict[str, object]) -> bytes:
     fields: dict[str, object] = {
         "Kind": key.kind,
         "Profile": key.profile,
         "MfaSerial": key.mfa_serial,
         "Digest": key.digest,
         "Chain": list(key.chain),
+        **binding,
     }
     return render_record(fields, credentials)
 
@@ -94,22 +100,30 @@ def _decode(raw: bytes) -> CachedSession:
         )
     except (ValueError, KeyError, TypeError, AssertionError) as e:
         raise StoreCorruptError("a cached session in the vault is unreadable; run: awsafe clear") from e
-    return CachedSession(key, credentials)
+    return CachedSession(key, credentials, data)
 
 
 class SessionCache:
     """Read, write and clear cached sessions in a Store."""
 
     def __init__(
-        self, store: Store, locks: Locks, clock: Clock, min_ttl: dt.timedelta = DEFAULT_MIN_TTL
+        self,
+        store: Store,
+        locks: Locks,
+        clock: Clock,
+        min_ttl: dt.timedelta = DEFAULT_MIN_TTL,
+        keys: StoredKeys | None = None,
     ) -> None:
         self._store = store
+        # Share the chain builder's StoredKeys: a binding then names the very keys a fetch uses.
+        self._keys = keys or StoredKeys(store)
         self._locks = locks
         self._clock = clock
         self.min_ttl = min_ttl
 
     def get(self, key: SessionKey) -> Credentials | None:
-        """Fresh credentials for ``key``: None when missing or within ``min_ttl`` of expiring."""
+        """Fresh credentials for ``key``: None when missing, within ``min_ttl`` of expiring, or made
+        from long-term keys other than those stored now."""
         try:
             raw = self._store.get(PREFIX + key.name)
             if raw is None:
@@ -120,10 +134,17 @@ class SessionCache:
             return None  # a cache heals itself: the fetch that follows overwrites the item
         if cached.key.digest != key.digest or cached.credentials.expires_within(self._clock(), self.min_ttl):
             return None
+        if cached.key != key or not is_bound_to_keys(cached.fields, self._keys.get):
+            log.debug("cached %s was made from other keys or for another key; fetching anew", key.describe())
+            return None
         return cached.credentials
 
-    def put(self, key: SessionKey, credentials: Credentials) -> None:
-        self._store.set(PREFIX + key.name, _encode(key, credentials))
+    def bind(self, key: SessionKey) -> dict[str, object]:
+        """The binding of a session about to be fetched for ``key``: call it BEFORE fetching."""
+        return render_binding(list(key.chain), self._keys.get)
+
+    def put(self, key: SessionKey, credentials: Credentials, binding: dict[str, object]) -> None:
+        self._store.set(PREFIX + key.name, _encode(key, credentials, binding))
 
     def lock(self, key: SessionKey) -> AbstractContextManager[None]:
         return self._locks.hold(key.name, key.describe())
@@ -177,9 +198,10 @@ class CachedProvider:
             if cached is not None:
                 log.debug("cache hit after waiting: %s", self.key.describe())
                 return cached
+            binding = self._cache.bind(self.key)  # the keys as they are before the fetch reads them
             credentials = self._inner.retrieve()
             if credentials.expires_at is not None:
-                self._cache.put(self.key, credentials)
+                self._cache.put(self.key, credentials, binding)
             return credentials
 
     def describe(self) -> str:

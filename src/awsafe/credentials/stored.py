@@ -1,13 +1,22 @@
-"""Long-term access keys kept in the vault, one item per profile; the only code naming those items."""
+"""Long-term access keys kept in the vault, one item per profile; the only code naming those items.
+
+Also the digest that binds a cached session to the keys it was derived from.
+Lean (json, hmac): the cache-hit fast path reads keys and checks that binding too.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from awsafe.errors import NoCredentialsError, StoreCorruptError
 from awsafe.model import Credentials
-from awsafe.vault.base import Store
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs the fast path milliseconds
+    from awsafe.vault.base import Store
 
 PREFIX = "credentials/"
 
@@ -24,9 +33,9 @@ class StoredKeys:
         return self._store.name
 
     def get(self, profile: str) -> Credentials | None:
+        """The keys of ``profile``, read once per instance: every user of one instance sees the same keys."""
         if profile not in self._cache:
-            raw = self._store.get(PREFIX + profile)
-            self._cache[profile] = None if raw is None else _decode(raw, profile)
+            self._cache[profile] = read_keys(self._store, profile)
         return self._cache[profile]
 
     def has(self, profile: str) -> bool:
@@ -46,6 +55,26 @@ class StoredKeys:
 
     def profiles(self) -> list[str]:
         return sorted(key[len(PREFIX) :] for key in self._store.keys() if key.startswith(PREFIX))
+
+
+def read_keys(store: Store, profile: str) -> Credentials | None:
+    """The keys stored for ``profile``, or None; StoreCorruptError when the item is unreadable."""
+    raw = store.get(PREFIX + profile)
+    return None if raw is None else _decode(raw, profile)
+
+
+def render_keys_digest(salt: str, keys: Iterable[tuple[str, Credentials | None]]) -> str:
+    """HMAC-SHA256, keyed with a random ``salt``, of each profile's stored keys (or their absence).
+
+    It names the long-term keys a session came from without revealing them: it lives only
+    inside the encrypted session record, and the salt (fresh per record) keeps equal keys from
+    giving equal digests.
+    """
+    document = [
+        [profile, None if k is None else [k.access_key_id, k.secret_access_key]] for profile, k in keys
+    ]
+    message = json.dumps(document, separators=(",", ":")).encode()
+    return hmac.new(bytes.fromhex(salt), b"awsafe-keys-v1\0" + message, hashlib.sha256).hexdigest()
 
 
 def _decode(raw: bytes, profile: str) -> Credentials:

@@ -25,6 +25,7 @@ from awsafe.credentials.rules import MfaCodes, SessionOptions, endpoint_for_prof
 from awsafe.credentials.stored import StoredKeys
 from awsafe.environment import Environment
 from awsafe.errors import PromptError, UsageError
+from awsafe.model import Credentials
 from awsafe.vault.base import Store
 
 if TYPE_CHECKING:
@@ -168,9 +169,12 @@ def notice(env: Environment, text: str) -> None:
     env.stderr.write(f"awsafe: {text}\n")
 
 
-def session_cache(store: Store, env: Environment) -> SessionCache:
-    """The cache of temporary credentials inside ``store``, with its cross-process locks."""
-    return SessionCache(store, locks_for(env), env.clock, min_ttl(env))
+def session_cache(store: Store, env: Environment, keys: StoredKeys | None = None) -> SessionCache:
+    """The cache of temporary credentials inside ``store``, with its cross-process locks.
+
+    ``keys``: the StoredKeys the fetches read, so each session is bound to the keys it used.
+    """
+    return SessionCache(store, locks_for(env), env.clock, min_ttl(env), keys)
 
 
 def min_ttl(env: Environment) -> dt.timedelta:
@@ -217,12 +221,13 @@ def build_provider(
     from awsafe.wiring.sso import sso_providers
 
     store = store or open_vault(options, env)
+    keys = StoredKeys(store)
     builder = ChainBuilder(
-        StoredKeys(store),
+        keys,
         session_options(env.environ, duration=request.duration, no_session=request.no_session),
         endpoint_for_profile(env.environ),
         env.clock,
-        cache=session_cache(store, env),
+        cache=session_cache(store, env, keys),
         mfa=mfa_codes(options, env, request),
         sso=sso_providers(store, env),
     )
@@ -237,9 +242,14 @@ def remember_for_hot_path(
     request: CredentialRequest,
     store: Store,
     provider: Provider,
+    credentials: Credentials,
     region: str | None,
 ) -> None:
-    """Tell the fast path where this request's session lives, when a plain call could find it again."""
+    """Tell the fast path where this request's session lives, when a plain call could find it again.
+
+    The memo is sealed with the ``credentials`` just served (the session in that item), so a
+    memo moved or edited makes the fast path decline.
+    """
     from awsafe.credentials.cache import CachedProvider
     from awsafe.credentials.record import PREFIX
 
@@ -251,5 +261,11 @@ def remember_for_hot_path(
     from awsafe import hotpath
 
     location = {"backend": store.name, **store.location()}
-    memo = {"item": PREFIX + provider.key.name, "digest": provider.key.digest, "region": region}
-    hotpath.write_memo(request.memo_key, env.environ, {**memo, **location})
+    memo: dict[str, object] = {
+        "item": PREFIX + provider.key.name,
+        "digest": provider.key.digest,
+        "region": region,
+        **location,
+    }
+    seal = hotpath.render_memo_seal(request.memo_key, memo, credentials.secret_access_key)
+    hotpath.write_memo(request.memo_key, env.environ, {**memo, "seal": seal})
