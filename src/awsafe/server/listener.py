@@ -261,19 +261,19 @@ class LocalServer:
         """Answer the request at the head of the buffer; whether the connection stays open."""
         end = connection.buffer.index(END_OF_HEAD) + len(END_OF_HEAD)
         head, connection.buffer = connection.buffer[:end], connection.buffer[end:]
-        answer, keep_open = http1.answer(head, connection.peer, self._handle)
+        answer = http1.answer(head, connection.peer, self._handle)
         try:
             try:
-                sent = connection.sock.send(answer)
+                sent = connection.sock.send(answer.data)
             except BlockingIOError:
                 sent = 0
-            if sent < len(answer):  # the client is not reading: give it the timeout, no more
+            if sent < len(answer.data):  # the client is not reading: give it the timeout, no more
                 connection.sock.settimeout(CLIENT_TIMEOUT_SECONDS)
-                connection.sock.sendall(answer[sent:])
+                connection.sock.sendall(answer.data[sent:])
                 connection.sock.setblocking(False)
         except OSError:
             return False
-        return keep_open
+        return answer.keep_open
 
 
 def _bind_hint(error: OSError) -> str | None:
