@@ -31,6 +31,7 @@ from awsafe.cli.execute import credential_request, refuse_nesting
 from awsafe.cli.serve import IMDS_ADDRESSES, Endpoint, ImdsEndpoint, start_ecs_endpoint, start_imds_endpoint
 from awsafe.environment import Environment
 from awsafe.errors import ExitCode, ServerError, UsageError
+from awsafe.server.connections import raise_descriptor_limit
 from awsafe.server.routes import is_loopback
 from awsafe.wiring import CredentialRequest, GlobalOptions, build_provider, resolve_profile_chain
 
@@ -129,6 +130,8 @@ def run(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: 
         raise UsageError("server takes no command; to run one, use: awsafe exec --ecs-server PROFILE -- CMD")
     validate(args)
     refuse_nesting(env)
+    # No child inherits it here: room for a flood of idle clients and the real ones beside them.
+    raise_descriptor_limit()
     if not args.imds and not is_loopback(args.address):
         env.stderr.write(
             f"awsafe: WARNING: listening on {args.address}: other hosts can reach this endpoint; "
