@@ -6,6 +6,7 @@ import contextlib
 import http.client
 import logging
 import re
+import select
 import socket
 import subprocess
 import sys
@@ -299,3 +300,33 @@ def _read_answer(sock: socket.socket) -> bytes:
     while len(data) - data.index(b"\r\n\r\n") - 4 < length:
         data += sock.recv(4096)
     return data
+
+
+def test_one_peer_at_its_bound_loses_its_own_oldest_idle_connections() -> None:
+    server = LocalServer(lambda request: Response.text("ok"), max_connections=40, local_peers_only=False)
+    assert (server.max_connections, server.max_per_peer) == (40, 10)
+    server.start()
+    flood = [socket.create_connection(("127.0.0.1", server.port), timeout=5) for _ in range(25)]
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+        connection.request("GET", "/")  # the 26th of this peer: an idle one makes room
+        assert connection.getresponse().read() == b"ok"
+        connection.close()
+        time.sleep(0.2)  # well within the idle timeout: only evictions have closed any
+        readable, _, _ = select.select(flood, [], [], 0)
+        closed = [sock in readable and sock.recv(1) == b"" for sock in flood]
+    finally:
+        for sock in flood:
+            sock.close()
+        server.stop()
+    assert closed == [True] * 16 + [False] * 9  # 10 per peer: the oldest went, one for each newcomer
+
+
+def test_local_only_endpoints_give_one_peer_every_connection() -> None:
+    loopback = LocalServer(lambda request: Response.text("ok"), max_connections=40)
+    imds_alias = LocalServer(lambda request: Response.text("ok"), max_connections=40, local_peers_only=True)
+    try:
+        assert loopback.max_per_peer == imds_alias.max_per_peer == 40
+    finally:
+        loopback.stop()
+        imds_alias.stop()

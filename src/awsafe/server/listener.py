@@ -54,8 +54,8 @@ class LocalServer:
     """Serve ``handle`` on ``host`` (loopback by default) at a random port, on daemon threads.
 
     ``max_connections`` defaults to what the soft RLIMIT_NOFILE leaves room for;
-    ``max_per_peer`` to all of them on loopback (every local client is one peer
-    there) and a quarter elsewhere.
+    ``max_per_peer`` to all of them when ``local_peers_only`` (default: a loopback
+    ``host``), since every local client is the same host, and a quarter elsewhere.
     """
 
     def __init__(
@@ -66,6 +66,7 @@ class LocalServer:
         *,
         max_connections: int | None = None,
         max_per_peer: int | None = None,
+        local_peers_only: bool | None = None,
         idle_seconds: float = IDLE_SECONDS,
         head_seconds: float = HEAD_SECONDS,
     ) -> None:
@@ -74,8 +75,10 @@ class LocalServer:
         self._address = listener.getsockname()
         self._acceptor = Acceptor(listener, self._admit, lambda: self._evict(None))
         limit = max_connections or resolve_connection_limit(read_descriptor_limit())
+        if local_peers_only is None:
+            local_peers_only = is_loopback(self.host)
         if max_per_peer is None:
-            max_per_peer = limit if is_loopback(self.host) else max(1, limit // PEER_SHARE)
+            max_per_peer = limit if local_peers_only else max(1, limit // PEER_SHARE)
         self._table = ConnectionTable(
             limit, max_per_peer, idle_seconds=idle_seconds, head_seconds=head_seconds
         )
@@ -101,6 +104,10 @@ class LocalServer:
     @property
     def max_connections(self) -> int:
         return self._table.limit
+
+    @property
+    def max_per_peer(self) -> int:
+        return self._table.per_peer
 
     def start(self) -> LocalServer:
         self._started = True
