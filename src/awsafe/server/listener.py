@@ -156,7 +156,7 @@ class LocalServer:
                 self._acceptor.resume_if_due(now)
                 if now >= next_sweep:
                     self._sweep(now)
-                    next_sweep = now + SWEEP_SECONDS
+                    next_sweep = now + (SWEEP_SECONDS if len(self._table) else 1.0)  # idle: fewer wake-ups
         finally:
             self._close_everything()
 
