@@ -146,10 +146,11 @@ def set_up_world(root: Path, moto: Any) -> dict[str, str]:
 
 
 class EndpointProcess:
-    """`awsafe server test` as its own process; its URI and token from its stdout."""
+    """`awsafe server test` (plus ``args``, e.g. --imds) as its own process; its URI (and, for ECS,
+    the token) from its stdout."""
 
-    def __init__(self, env: dict[str, str]) -> None:
-        self.cmd = [str(AWSAFE), "server", "test"]
+    def __init__(self, env: dict[str, str], args: tuple[str, ...] = (), prefix: tuple[str, ...] = ()) -> None:
+        self.cmd = [*prefix, str(AWSAFE), "server", *args, "test"]  # prefix: e.g. prlimit, which execs
         self.process = subprocess.Popen(
             self.cmd,
             env=env,
@@ -159,11 +160,21 @@ class EndpointProcess:
             text=True,
             start_new_session=True,  # no terminal: an MFA prompt would fail fast
         )
-        self.uri, self.token_file = self._announced(timeout=60)
-        self.token = Path(self.token_file).read_text().strip()
         self.stderr = ""
+        self.variables = self._announced(timeout=60)
+        self.uri = self.variables.get("AWS_CONTAINER_CREDENTIALS_FULL_URI") or self.variables.get(
+            "AWS_EC2_METADATA_SERVICE_ENDPOINT", ""
+        )
+        self.token_file = self.variables.get("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "")
+        if not self.uri or ("--imds" not in args and not self.token_file):
+            self.stop()
+            raise BenchError(f"`{' '.join(self.cmd)}` did not announce its endpoint: {self.stderr[-2000:]}")
+        if urlsplit(self.uri).hostname != "127.0.0.1":
+            self.stop()
+            raise BenchError(f"the endpoint is not on 127.0.0.1: {self.uri}")
+        self.token = Path(self.token_file).read_text().strip() if self.token_file else ""
 
-    def _announced(self, timeout: float) -> tuple[str, str]:
+    def _announced(self, timeout: float) -> dict[str, str]:
         lines: list[str] = []
         stdout = self.process.stdout
         assert stdout is not None
@@ -175,16 +186,7 @@ class EndpointProcess:
         reader = threading.Thread(target=read, daemon=True)
         reader.start()
         reader.join(timeout)
-        variables = dict(line.strip().split("=", 1) for line in lines if "=" in line)
-        uri = variables.get("AWS_CONTAINER_CREDENTIALS_FULL_URI", "")
-        token_file = variables.get("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "")
-        if not uri or not token_file:
-            self.stop()
-            raise BenchError(f"`{' '.join(self.cmd)}` did not announce its endpoint: {self.stderr[-2000:]}")
-        if urlsplit(uri).hostname != "127.0.0.1":
-            self.stop()
-            raise BenchError(f"the endpoint is not on 127.0.0.1: {uri}")
-        return uri, token_file
+        return dict(line.strip().split("=", 1) for line in lines if "=" in line)
 
     def stop(self) -> int:
         """Ctrl-C, as a user would; its exit status."""

@@ -96,6 +96,15 @@ def test_invalid_server_combinations_are_refused_before_any_work(seed: Seed) -> 
     assert seed.moto.calls() == []
 
 
+def test_server_refuses_a_wildcard_address_and_names_the_bridge_instead(seed: Seed) -> None:
+    for address in ("0.0.0.0", "::", "0"):
+        result = run_awsafe("server", "--address", address, "test", env=seed.env, timeout=20)
+        assert result.returncode == 2, (address, result.stderr)
+        assert "every interface" in result.stderr and "--address 172.17.0.1" in result.stderr
+        assert "Traceback" not in result.stderr
+    assert seed.moto.calls() == []
+
+
 def test_lazy_fetches_on_first_request_only(seed: Seed) -> None:
     result = run_awsafe("exec", "--ecs-server", "--lazy", "test", "--", "true", env=seed.env)
     assert result.returncode == 0

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import resource
 import signal
 import stat
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from tests.e2e.conftest import Seed
 from tests.support.env import awsafe_executable
@@ -52,3 +55,34 @@ def test_server_serves_another_process_and_stops_cleanly(seed: Seed) -> None:
     assert "server stopped" in stderr and "Traceback" not in stderr
     assert not token_file.exists() and not token_file.parent.exists()
     assert len(seed.moto.calls("AssumeRole")) == 1
+
+
+# Start `awsafe server` with a low soft RLIMIT_NOFILE, as many machines have (1024, or 256 on macOS).
+LOW_LIMIT = (
+    "import os, resource, sys; resource.setrlimit(resource.RLIMIT_NOFILE, (256, 4096)); "
+    "os.execv(sys.argv[1], sys.argv[1:])"
+)
+
+
+@pytest.mark.skipif(not Path("/proc/self/limits").exists(), reason="reads /proc/PID/limits")
+def test_server_raises_its_soft_descriptor_limit_for_floods(seed: Seed) -> None:
+    if resource.getrlimit(resource.RLIMIT_NOFILE)[1] < 4096:
+        pytest.skip("the hard RLIMIT_NOFILE here is below 4096")
+    server = subprocess.Popen(
+        [sys.executable, "-c", LOW_LIMIT, str(awsafe_executable()), "server", "test"],
+        env={**os.environ, **seed.env},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        assert server.stdout is not None
+        server.stdout.readline()  # serving: the limit was raised before the endpoint started
+        limits = Path(f"/proc/{server.pid}/limits").read_text().splitlines()
+        soft, hard = next(line for line in limits if line.startswith("Max open files")).split()[3:5]
+    finally:
+        server.send_signal(signal.SIGINT)
+        _, stderr = server.communicate(timeout=20)
+    assert (soft, hard) == ("4096", "4096"), stderr  # was 256: a few hundred idle clients filled it

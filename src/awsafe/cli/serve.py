@@ -148,11 +148,17 @@ def _role_fetcher(
 
 
 def _listen_then_fetch(
-    handle: Callable[[Request], Response], fresh: FreshCredentials, host: str, port: int, *, lazy: bool
+    handle: Callable[[Request], Response],
+    fresh: FreshCredentials,
+    host: str,
+    port: int,
+    *,
+    lazy: bool,
+    local_peers_only: bool | None = None,
 ) -> LocalServer:
     """Bind first (a taken port or a missing address fails before any MFA prompt), then fetch
     unless ``lazy``: errors and prompts happen now, before anything depends on the endpoint."""
-    server = LocalServer(handle, host=host, port=port)
+    server = LocalServer(handle, host=host, port=port, local_peers_only=local_peers_only)
     if not lazy:
         try:
             fresh()
@@ -215,7 +221,9 @@ def start_imds_endpoint(
     def handle(request: Request) -> Response:
         return routes.handle(request)  # bound below, once the port is known
 
-    server = _listen_then_fetch(handle, fresh, host, port, lazy=lazy)
+    # Only this machine's clients are answered (the alias is local too): one peer, whatever the
+    # address, so no per-peer share below the total bound.
+    server = _listen_then_fetch(handle, fresh, host, port, lazy=lazy, local_peers_only=True)
     routes = ImdsRoutes(
         fresh,
         resolve_allowed_hosts(host, server.port),

@@ -33,7 +33,8 @@ from awsafe.cli.serve import IMDS_ADDRESSES, Endpoint, ImdsEndpoint, start_ecs_e
 from awsafe.environment import Environment
 from awsafe.errors import ExitCode, ServerError, UsageError
 from awsafe.process_guard import make_undumpable
-from awsafe.server.routes import is_loopback
+from awsafe.server.connections import raise_descriptor_limit
+from awsafe.server.routes import is_loopback, is_wildcard
 from awsafe.statedir import ensure_private_dir, open_private_file
 from awsafe.wiring import CredentialRequest, GlobalOptions, build_provider, resolve_profile_chain
 
@@ -51,8 +52,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--address",
         default="127.0.0.1",
         help="address to listen on (default 127.0.0.1; anything else is reachable "
-        "from other hosts: the token is then the only guard; --imds allows only loopback "
-        "or 169.254.169.254 aliased on lo)",
+        "from other hosts: the token is then the only guard; not 0.0.0.0 or ::, name the "
+        "bridge address; --imds allows only loopback or 169.254.169.254 aliased on lo)",
     )
     parser.add_argument("--port", type=int, default=0, help="port to listen on (default: a random free port)")
     parser.add_argument("--lazy", action="store_true", help="fetch credentials on the first request")
@@ -101,6 +102,13 @@ def validate(args: argparse.Namespace) -> None:
             hint="leave --address out (loopback), use 169.254.169.254 aliased on lo (see --help), "
             "or serve other hosts and containers the token-guarded ECS protocol (no --imds)",
         )
+    if is_wildcard(args.address):
+        raise UsageError(
+            f"--address {args.address} would listen on every interface of this machine, "
+            "Wi-Fi and LAN included, and no client could use the URI it prints",
+            hint="for containers on a bridge network, give the bridge's own address "
+            "(e.g. --address 172.17.0.1, see `ip -4 addr show docker0`); leave --address out otherwise",
+        )
 
 
 def _start_imds(
@@ -138,6 +146,8 @@ def run(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: 
     # It keeps the unlocked vault and fresh credentials in memory until stopped.
     if make_undumpable():
         log.debug("process %d is not dumpable: no core file, no ptrace by other processes", os.getpid())
+    # No child inherits it here: room for a flood of idle clients and the real ones beside them.
+    raise_descriptor_limit()
     if not args.imds and not is_loopback(args.address):
         env.stderr.write(
             f"awsafe: WARNING: listening on {args.address}: other hosts can reach this endpoint; "

@@ -5,13 +5,18 @@ blocking, and closes connections that idle or dribble. A complete request head
 goes to a ``workers.WorkerPool``, whose thread parses it and calls the handler
 (``http1``) and sends the whole answer in one write; the connection then comes
 back to the loop for its next request.
+
+Floods (``connections``): the number of connections is bounded in total and per
+peer; at a bound the oldest idle connection is closed, not the new one. Out of
+descriptors, the ``acceptor`` makes room the same way, and never spins.
+Nothing blocks the loop or a worker on one client: a client that does not read
+its answer is closed.
 """
 
 from __future__ import annotations
 
 import collections
 import contextlib
-import errno
 import logging
 import selectors
 import socket
@@ -21,56 +26,68 @@ import time
 import traceback
 from typing import Any
 
-from awsafe.errors import ServerError
 from awsafe.server import http1
+from awsafe.server.acceptor import Acceptor, open_listener
+from awsafe.server.connections import (
+    PEER_SHARE,
+    Connection,
+    ConnectionTable,
+    read_descriptor_limit,
+    resolve_connection_limit,
+)
 from awsafe.server.http1 import END_OF_HEAD, Handler, render_request_line
-from awsafe.server.routes import Response
+from awsafe.server.routes import Response, is_loopback
 from awsafe.server.workers import STALL_SECONDS, WorkerPool
 
 __all__ = ["LocalServer", "render_request_line"]
 
 log = logging.getLogger("awsafe")
 
-MAX_REQUEST_HEAD = 65536  # request line and headers together; no route takes a body
-CLIENT_TIMEOUT_SECONDS = 5.0  # a whole request head must arrive within this; idle connections close
-LISTEN_BACKLOG = 128  # SDK fleets connect in bursts: socketserver's 5 dropped SYNs (1 s retransmits)
-
-
-class _Connection:
-    __slots__ = ("sock", "peer", "buffer", "deadline")
-
-    def __init__(self, sock: socket.socket, peer: tuple[Any, ...]) -> None:
-        self.sock = sock
-        self.peer = peer
-        self.buffer = b""
-        self.deadline = 0.0
-
-    def close(self) -> None:
-        with contextlib.suppress(OSError):
-            self.sock.close()
+MAX_REQUEST_HEAD = 16384  # request line and headers together; SDKs send < 1 KiB, no route takes a body
+IDLE_SECONDS = 2.0  # a connection that has sent nothing of its next request closes after this
+HEAD_SECONDS = 5.0  # a whole request head must arrive within this, however it trickles in
+SWEEP_SECONDS = 0.25  # how often deadlines are checked
+_ACCEPT, _WAKE = "accept", "wake"
 
 
 class LocalServer:
-    """Serve ``handle`` on ``host`` (loopback by default) at a random port, on daemon threads."""
+    """Serve ``handle`` on ``host`` (loopback by default) at a random port, on daemon threads.
 
-    def __init__(self, handle: Handler, host: str = "127.0.0.1", port: int = 0) -> None:
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    ``max_connections`` defaults to what the soft RLIMIT_NOFILE leaves room for;
+    ``max_per_peer`` to all of them when ``local_peers_only`` (default: a loopback
+    ``host``), since every local client is the same host, and a quarter elsewhere.
+    """
+
+    def __init__(
+        self,
+        handle: Handler,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        max_connections: int | None = None,
+        max_per_peer: int | None = None,
+        local_peers_only: bool | None = None,
+        idle_seconds: float = IDLE_SECONDS,
+        head_seconds: float = HEAD_SECONDS,
+    ) -> None:
         self._handle = handle
-        self._listener = socket.socket(family, socket.SOCK_STREAM)
-        try:
-            self._listener.bind((host, port))
-            self._listener.listen(LISTEN_BACKLOG)
-            self._listener.setblocking(False)
-        except OSError as e:
-            self._listener.close()
-            raise ServerError(f"cannot listen on {host} port {port}: {e.strerror}", hint=_bind_hint(e)) from e
-        self._address = self._listener.getsockname()
+        listener = open_listener(host, port)
+        self._address = listener.getsockname()
+        self._acceptor = Acceptor(listener, self._admit, lambda: self._evict(None))
+        limit = max_connections or resolve_connection_limit(read_descriptor_limit())
+        if local_peers_only is None:
+            local_peers_only = is_loopback(self.host)
+        if max_per_peer is None:
+            max_per_peer = limit if local_peers_only else max(1, limit // PEER_SHARE)
+        self._table = ConnectionTable(
+            limit, max_per_peer, idle_seconds=idle_seconds, head_seconds=head_seconds
+        )
         self._selector = selectors.DefaultSelector()
         self._wake_reader, self._wake_writer = socket.socketpair()
         self._wake_reader.setblocking(False)
         self._wake_writer.setblocking(False)
-        self._returned: collections.deque[_Connection] = collections.deque()  # from workers to the loop
-        self._pool: WorkerPool[_Connection] = WorkerPool(self._serve_one, "awsafe-server-worker")
+        self._returned: collections.deque[Connection] = collections.deque()  # from workers to the loop
+        self._pool: WorkerPool[Connection] = WorkerPool(self._serve_one, "awsafe-server-worker")
         self._pending = 0  # requests queued or being answered (the loop's view)
         self._stopping = threading.Event()
         self._started = self._closed = False
@@ -83,6 +100,14 @@ class LocalServer:
     @property
     def host(self) -> str:
         return str(self._address[0])
+
+    @property
+    def max_connections(self) -> int:
+        return self._table.limit
+
+    @property
+    def max_per_peer(self) -> int:
+        return self._table.per_peer
 
     def start(self) -> LocalServer:
         self._started = True
@@ -102,65 +127,69 @@ class LocalServer:
         self._wake_writer.close()
         self._pool.stop()
 
-    # -- the event loop (the only thread that touches the selector) ------------------------------
+    # -- the event loop (the only thread that touches the selector and the table) ----------------
 
     def _loop(self) -> None:
         selector = self._selector
-        selector.register(self._listener, selectors.EVENT_READ, "accept")
-        selector.register(self._wake_reader, selectors.EVENT_READ, "wake")
-        next_sweep = time.monotonic() + 1.0
+        self._acceptor.watch(selector, _ACCEPT)
+        selector.register(self._wake_reader, selectors.EVENT_READ, _WAKE)
+        next_sweep = time.monotonic() + SWEEP_SECONDS
         try:
             while not self._stopping.is_set():
-                timeout = STALL_SECONDS if self._pending else 1.0
-                for key, _ in selector.select(timeout):
+                wake_at = min(next_sweep, self._acceptor.paused_until or next_sweep)
+                timeout = max(0.0, wake_at - time.monotonic())
+                for key, _ in selector.select(min(timeout, STALL_SECONDS) if self._pending else timeout):
                     try:
-                        if key.data == "accept":
-                            self._accept()
-                        elif key.data == "wake":
+                        if key.data == _ACCEPT:
+                            self._acceptor.accept()
+                        elif key.data == _WAKE:
                             self._take_returned()
                         else:
                             self._read(key.data)
                     except Exception:  # a bug here must not take the endpoint down
                         traceback.print_exc(file=sys.stderr)
-                        if isinstance(key.data, _Connection):
-                            self._drop(key.data)
+                        if isinstance(key.data, Connection):
+                            self._close(key.data)
                 now = time.monotonic()
                 if self._pending:
                     self._pool.grow_if_stalled(now)
+                self._acceptor.resume_if_due(now)
                 if now >= next_sweep:
                     self._sweep(now)
-                    next_sweep = now + 1.0
+                    next_sweep = now + (SWEEP_SECONDS if len(self._table) else 1.0)  # idle: fewer wake-ups
         finally:
             self._close_everything()
 
-    def _accept(self) -> None:
-        while True:
-            try:
-                sock, peer = self._listener.accept()
-            except (BlockingIOError, InterruptedError):
+    def _admit(self, sock: socket.socket, peer: Any) -> None:
+        """Count the new connection in, closing the oldest idle one at a bound; never refuse it
+        while an idle one can go (the real client may be the newest)."""
+        connection = Connection(sock, peer)
+        while not self._table.has_room(connection.host):
+            if not self._evict(connection.host):
+                connection.close()  # every connection of this peer is being answered
                 return
-            except OSError:
-                return  # e.g. EMFILE: the backlog keeps the client until a descriptor frees up
-            try:
-                sock.setblocking(False)
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # answers leave at once
-            except OSError:  # reset before we got to it
-                sock.close()
-                continue
-            self._park(_Connection(sock, peer))
+        self._table.add(connection)
+        self._park(connection)
 
-    def _park(self, connection: _Connection) -> None:
+    def _evict(self, host: str | None) -> bool:
+        victim = self._table.pop_victim(host)
+        if victim is None:
+            return False
+        self._close(victim)
+        return True
+
+    def _park(self, connection: Connection) -> None:
         """Wait for (the rest of) the next request on this connection."""
         if END_OF_HEAD in connection.buffer:  # pipelined: already here
             self._dispatch(connection)
             return
-        connection.deadline = time.monotonic() + CLIENT_TIMEOUT_SECONDS
+        self._table.park(connection, time.monotonic())
         try:
             self._selector.register(connection.sock, selectors.EVENT_READ, connection)
         except (OSError, ValueError):
-            connection.close()
+            self._close(connection)
 
-    def _read(self, connection: _Connection) -> None:
+    def _read(self, connection: Connection) -> None:
         try:
             data = connection.sock.recv(MAX_REQUEST_HEAD)
         except (BlockingIOError, InterruptedError):
@@ -168,41 +197,40 @@ class LocalServer:
         except OSError:
             data = b""
         if not data:
-            self._drop(connection)
+            self._close(connection)
             return
-        connection.buffer += data
-        end = connection.buffer.find(END_OF_HEAD)
+        buffer = connection.buffer
+        buffer += data
+        # Search only what is new (and the 3 bytes before it): a head sent one byte at a
+        # time must not cost a scan of the whole buffer per byte.
+        end = buffer.find(END_OF_HEAD, max(0, connection.scanned - len(END_OF_HEAD) + 1))
+        connection.scanned = len(buffer)
         if 0 <= end <= MAX_REQUEST_HEAD:
             self._selector.unregister(connection.sock)
+            self._table.unpark(connection)
             self._dispatch(connection)
-        elif len(connection.buffer) > MAX_REQUEST_HEAD:
-            self._selector.unregister(connection.sock)
+        elif len(buffer) > MAX_REQUEST_HEAD:
             self._refuse(connection, 431, "Request Header Fields Too Large", "request head too large")
 
-    def _refuse(self, connection: _Connection, status: int, reason: str, message: str) -> None:
+    def _refuse(self, connection: Connection, status: int, reason: str, message: str) -> None:
         response = Response.error(status, reason.replace(" ", ""), message)
-        with contextlib.suppress(OSError):
+        with contextlib.suppress(OSError):  # non-blocking: what does not fit is lost
             connection.sock.send(http1.error_bytes(status, reason, response))
-        connection.close()
+        self._close(connection)
 
-    def _drop(self, connection: _Connection) -> None:
+    def _close(self, connection: Connection) -> None:
         with contextlib.suppress(KeyError, ValueError):
             self._selector.unregister(connection.sock)
+        self._table.discard(connection)
         connection.close()
 
     def _sweep(self, now: float) -> None:
         """Close connections whose request head did not arrive in time (idle or slow clients)."""
-        late = [
-            key.data
-            for key in self._selector.get_map().values()
-            if isinstance(key.data, _Connection) and key.data.deadline <= now
-        ]
-        for connection in late:
-            self._selector.unregister(connection.sock)
+        for connection in self._table.pop_expired(now):
             if connection.buffer:
                 self._refuse(connection, 408, "Request Timeout", "request not received in time")
             else:
-                connection.close()
+                self._close(connection)
 
     def _take_returned(self) -> None:
         try:
@@ -213,10 +241,8 @@ class LocalServer:
         while self._returned:
             connection = self._returned.popleft()
             self._pending -= 1
-            if connection.sock.fileno() < 0:
-                continue  # the worker closed it
-            if self._stopping.is_set():
-                connection.close()
+            if connection.sock.fileno() < 0 or self._stopping.is_set():
+                self._close(connection)  # the worker closed it, or we are stopping
             else:
                 self._park(connection)
 
@@ -225,11 +251,11 @@ class LocalServer:
             return
         self._closed = True
         for key in list(self._selector.get_map().values()):
-            if isinstance(key.data, _Connection):
+            if isinstance(key.data, Connection):
                 key.data.close()
         self._selector.close()
-        for sock in (self._listener, self._wake_reader):
-            sock.close()
+        self._acceptor.close()
+        self._wake_reader.close()
         while self._returned:
             self._returned.popleft().close()
 
@@ -243,11 +269,11 @@ class LocalServer:
 
     # -- on a worker ------------------------------------------------------------------------------
 
-    def _dispatch(self, connection: _Connection) -> None:
+    def _dispatch(self, connection: Connection) -> None:
         self._pending += 1
         self._pool.submit(connection)
 
-    def _serve_one(self, connection: _Connection) -> None:
+    def _serve_one(self, connection: Connection) -> None:
         keep = False  # a bug in a handler: the pool reports it; the connection is dropped
         try:
             keep = self._answer(connection)
@@ -257,30 +283,19 @@ class LocalServer:
             self._returned.append(connection)  # the loop counts it back in (and parks it if open)
             self._wake()
 
-    def _answer(self, connection: _Connection) -> bool:
+    def _answer(self, connection: Connection) -> bool:
         """Answer the request at the head of the buffer; whether the connection stays open."""
         end = connection.buffer.index(END_OF_HEAD) + len(END_OF_HEAD)
-        head, connection.buffer = connection.buffer[:end], connection.buffer[end:]
-        answer, keep_open = http1.answer(head, connection.peer, self._handle)
+        head = bytes(connection.buffer[:end])
+        del connection.buffer[:end]
+        connection.scanned = 0
+        answer = http1.answer(head, connection.peer, self._handle)
         try:
-            try:
-                sent = connection.sock.send(answer)
-            except BlockingIOError:
-                sent = 0
-            if sent < len(answer):  # the client is not reading: give it the timeout, no more
-                connection.sock.settimeout(CLIENT_TIMEOUT_SECONDS)
-                connection.sock.sendall(answer[sent:])
-                connection.sock.setblocking(False)
-        except OSError:
+            sent = connection.sock.send(answer.data)
+        except OSError:  # BlockingIOError included: its buffer is full of answers it did not read
             return False
-        return keep_open
-
-
-def _bind_hint(error: OSError) -> str | None:
-    if error.errno == errno.EADDRNOTAVAIL:
-        return "that address is not assigned to this machine (see `ip addr`)"
-    if error.errno == errno.EACCES:
-        return "ports below 1024 need root or CAP_NET_BIND_SERVICE; or leave --port out for a random one"
-    if error.errno == errno.EADDRINUSE:
-        return "another program listens there; choose another --port, or leave it out for a random one"
-    return None
+        if sent < len(answer.data):
+            return False  # a client that does not read its answer gets no worker to wait on it
+        if 200 <= answer.status < 300:
+            connection.served = True
+        return answer.keep_open

@@ -4,6 +4,9 @@
 Every request must come from a loopback peer, name an expected ``Host`` (against
 DNS rebinding) and carry the random token, compared in constant time. Errors
 are JSON ``{"code", "message"}`` with a proper status and never contain a secret.
+Off loopback (``awsafe server --address`` on a bridge) the peer check is off and any
+``Host`` naming an IP address passes too: containers name the address they reach
+us by, and DNS rebinding always sends a name; the token is the guard there.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import hmac
 import ipaddress
 import json
 import logging
+import socket
 import threading
 from collections.abc import Callable, Mapping
 from urllib.parse import unquote
@@ -78,6 +82,34 @@ def is_loopback(address: str) -> bool:
         return False
 
 
+def is_wildcard(address: str) -> bool:
+    """``0.0.0.0``, ``::`` and their spellings (``0``, ``0.0``): every interface of the machine."""
+    try:
+        return ipaddress.ip_address(address.split("%", 1)[0]).is_unspecified
+    except ValueError:
+        pass
+    try:
+        return socket.inet_aton(address) == bytes(4)  # what bind() accepts for IPv4: "0" too
+    except OSError:
+        return False
+
+
+def names_an_address(host: str) -> bool:
+    """A ``Host`` value that is an IP address, with or without a port: never a DNS name."""
+    if host.startswith("["):
+        address, _, rest = host[1:].partition("]")
+        port = rest[1:] if rest.startswith(":") else rest
+    else:
+        address, _, port = host.partition(":")
+    if port and not (port.isascii() and port.isdigit()):
+        return False
+    try:
+        ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return True
+
+
 def refuse_foreign(
     request: Request,
     allowed_hosts: frozenset[str],
@@ -90,10 +122,12 @@ def refuse_foreign(
     ``local_peers`` are addresses of this machine that are not loopback (the 169.254.169.254
     alias on ``lo``: a local client connecting to it has it as its source address too).
     The ``Host`` check defeats DNS rebinding: a web page cannot make a browser send ours.
+    Without ``loopback_only`` any IP address passes too (a rebinding page sends a name).
     """
     if loopback_only and not (is_loopback(request.peer) or request.peer in local_peers):
         return Response.error(403, "Forbidden", "only local clients may ask for credentials")
-    if request.headers.get("host", "").lower() not in allowed_hosts:
+    host = request.headers.get("host", "").lower()
+    if host not in allowed_hosts and (loopback_only or not names_an_address(host)):
         return Response.error(403, "InvalidHost", "unexpected Host header")
     return None
 

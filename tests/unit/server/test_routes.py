@@ -123,3 +123,40 @@ def test_localhost_counts_as_loopback() -> None:
     from awsafe.server.routes import is_loopback
 
     assert is_loopback("localhost") and is_loopback("::1") and not is_loopback("192.0.2.1")
+
+
+@pytest.mark.parametrize(
+    ("host", "status"),
+    [
+        ("172.17.0.1:8000", 200),  # the bridge address the container connects to
+        ("169.254.170.2", 200),  # a link-local ECS address forwarded (DNAT) to us
+        ("[fd00:ec2::23]", 200),
+        ("10.0.0.5:80", 200),
+        ("evil.example:8000", 403),  # DNS rebinding always sends a name
+        ("host.docker.internal:8000", 403),
+        ("172.17.0.1:x", 403),
+        ("", 403),
+    ],
+)
+def test_off_loopback_any_address_host_passes_and_names_do_not(host: str, status: int) -> None:
+    bridged = EcsRoutes(TOKEN, lambda: CREDS, HOSTS, loopback_only=False)
+    response = bridged.handle(request(peer="172.17.0.2", headers={"host": host, "authorization": TOKEN}))
+    assert response.status == status
+    if status == 403:
+        assert json.loads(response.body)["code"] == "InvalidHost"
+
+
+def test_on_loopback_the_host_must_still_be_one_of_ours() -> None:
+    response = routes().handle(request(headers={"host": "172.17.0.1:8000", "authorization": TOKEN}))
+    assert (response.status, json.loads(response.body)["code"]) == (403, "InvalidHost")
+
+
+@pytest.mark.parametrize(
+    ("address", "wildcard"),
+    [("0.0.0.0", True), ("::", True), ("0", True), ("0.0", True), ("::0", True)]
+    + [("127.0.0.1", False), ("172.17.0.1", False), ("localhost", False), ("::1", False)],
+)
+def test_wildcard_addresses_in_every_spelling(address: str, wildcard: bool) -> None:
+    from awsafe.server.routes import is_wildcard
+
+    assert is_wildcard(address) is wildcard
