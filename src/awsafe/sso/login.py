@@ -4,8 +4,8 @@ This module only runs a flow and returns the :class:`TokenGrant`; reusing
 registrations, storing tokens and locking out parallel sign-ins belong to the
 caller. Instructions go to ``out`` and never carry a secret: the PKCE
 verifier, the authorization code, the device code and the tokens stay in
-memory. The wait for the user is always bounded, and the redirect listener is
-closed however the sign-in ends.
+memory. The wait for the user ends at its deadline whatever local clients do,
+and the redirect listener is closed however the sign-in ends.
 """
 
 from __future__ import annotations
@@ -175,7 +175,10 @@ def _sign_in_pkce(session: SsoSession, oidc: Endpoint, registrations: Registrati
 
 
 def _await_code(listener: RedirectListener, ui: _Ui) -> str:
-    """The code of the first callback with the right state; requests with another state are ignored."""
+    """The code of the first callback with the right state; requests with another state are ignored.
+
+    The deadline holds whatever clients connect: the listener serves them on its own thread.
+    """
     deadline = ui.monotonic() + ui.options.timeout
     while (remaining := deadline - ui.monotonic()) > 0:
         ui.spinner.tick()
