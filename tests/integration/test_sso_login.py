@@ -247,8 +247,48 @@ def test_pkce_sign_in_exchanges_the_code_with_the_verifier(monkeypatch: pytest.M
     assert (redirect.hostname, redirect.path) == ("127.0.0.1", "/oauth/callback")
     assert refuses_connections(redirect.port or 0)
     text = out.getvalue()
-    assert "sso-session 'corp'" in text and browser.opened[0] in text and "did not open" in text
+    assert browser.redirect is not None
+    assert "sso-session 'corp'" in text and browser.redirect.location in text and "did not open" in text
     assert not any(secret in text for secret in (*SECRETS, verifier))
+
+
+def test_the_browser_gets_a_one_time_url_without_state_or_challenge(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 10: a browser's argv is readable by every local user; state and challenge stay out of it."""
+    oidc = FakeOidc(monkeypatch, GRANT)
+    browser = Browser(("/oauth/callback", {"code": AUTH_CODE, "state": STATE}))
+
+    assert run(oidc, "pkce", browser.open, out=io.StringIO()) == GRANT
+    browser.join()
+
+    [opened] = browser.opened
+    parts = urllib.parse.urlsplit(opened)
+    assert (parts.scheme, parts.hostname, parts.query, parts.fragment) == ("http", "127.0.0.1", "", "")
+    assert parts.port == urllib.parse.urlsplit(browser.redirect_uri).port
+    assert len(base64.urlsafe_b64decode(parts.path[1:] + "=")) == 32  # 256 random bits
+    for secret in ("state", "code_challenge", browser.query["state"], browser.query["code_challenge"]):
+        assert secret not in opened
+    assert browser.redirect is not None
+    assert browser.redirect.status == 303
+    assert browser.redirect.location.startswith("https://oidc.eu-west-1.amazonaws.com/authorize?")
+    assert browser.redirect.headers["cache-control"] == "no-store"
+    assert browser.redirect.headers["referrer-policy"] == "no-referrer"
+    assert browser.statuses == [200]
+
+
+def test_the_one_time_url_redirects_once_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    oidc = FakeOidc(monkeypatch, GRANT)
+    again: list[Fetched] = []
+    browser = Browser(
+        ("/oauth/callback", {"code": AUTH_CODE, "state": STATE}),
+        before=lambda port: again.append(fetch(browser.opened[0])),
+    )
+
+    assert run(oidc, "pkce", browser.open, out=io.StringIO()) == GRANT
+    browser.join()
+
+    assert browser.redirect is not None and browser.redirect.status == 303
+    assert [(f.status, f.location) for f in again] == [(404, "")]
+    assert refuses_connections(urllib.parse.urlsplit(browser.opened[0]).port or 0)
 
 
 def test_a_dripping_client_does_not_delay_the_callback(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -342,7 +382,7 @@ def test_pkce_gives_up_after_the_timeout_and_closes_the_listener(monkeypatch: py
         )
 
     assert time.monotonic() - started < 2
-    assert refuses_connections(listener_port(opened[0]))
+    assert refuses_connections(urllib.parse.urlsplit(opened[0]).port or 0)  # one port for both
 
 
 def test_ctrl_c_while_waiting_closes_the_listener(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -350,7 +390,7 @@ def test_ctrl_c_while_waiting_closes_the_listener(monkeypatch: pytest.MonkeyPatc
     ports: list[int] = []
 
     def interrupt(url: str) -> bool:
-        ports.append(listener_port(url))
+        ports.append(urllib.parse.urlsplit(url).port or 0)
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):

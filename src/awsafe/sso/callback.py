@@ -4,7 +4,9 @@ The browser lands on ``http://127.0.0.1:PORT/oauth/callback?code=..&state=..``
 after the user signs in. Anything on this machine can reach the port, so a
 request counts only with the exact ``state`` this sign-in made up (compared in
 constant time) and a ``Host`` naming the loopback port (a web page that points
-a rebinding DNS name at 127.0.0.1 sends its own name). Routing is a pure
+a rebinding DNS name at 127.0.0.1 sends its own name). The same port serves
+the one-time URL the browser is started with (``loopback/onetime.py``), so
+the authorization URL never appears in a command line. Routing is a pure
 function (:func:`route_callback`); the sockets are a ``LoopbackServer``, which
 no slow client can hold up, while the caller's thread keeps the deadline and
 the spinner. Nothing is logged: the query carries the authorization code.
@@ -18,6 +20,7 @@ import re
 import threading
 import urllib.parse
 
+from awsafe.loopback.onetime import OneTimeRedirect
 from awsafe.loopback.server import (
     BAD_REQUEST_PAGE,
     LOOPBACK,
@@ -80,6 +83,7 @@ class RedirectListener:
         self._state = state
         self._lock = threading.Lock()
         self._result: Callback | None = None
+        self._once: OneTimeRedirect | None = None
         self._server = LoopbackServer(self._route)
         self._server.start()
 
@@ -91,6 +95,11 @@ class RedirectListener:
     def redirect_uri(self) -> str:
         return f"http://{LOOPBACK}:{self._server.port}{CALLBACK_PATH}"
 
+    def redirect_once(self, url: str) -> str:
+        """A one-time URL on this listener that redirects the browser to ``url``, for its argv."""
+        self._once = OneTimeRedirect(url, self._server.port)
+        return self._once.url
+
     def wait(self, seconds: float) -> Callback | None:
         """The callback, once one with the right state came within ``seconds``; else None."""
         self._server.wait(seconds)
@@ -99,6 +108,10 @@ class RedirectListener:
         return result
 
     def _route(self, request: Request) -> Reply:
+        once = self._once
+        redirect = once.route(request) if once is not None else None
+        if redirect is not None:
+            return redirect
         answer = route_callback(request.target, request.host, state=self._state, port=self._server.port)
         if answer.callback is not None:
             with self._lock:
