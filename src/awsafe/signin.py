@@ -6,8 +6,9 @@ credentials of a role assumed with long-term keys or a session: AWS answers
 400 "Invalid credentials parameter" when it comes with chained role
 credentials, and ignores the idea for federation tokens, which last as long as
 they were issued for. The URL carries the sign-in token, a secret for 15
-minutes: it is printed only with ``--stdout`` and otherwise handed to the
-browser alone.
+minutes: it is printed only with ``--stdout``; otherwise the browser reaches it
+through a one-time loopback redirect (``loopback/onetime.py``), never through
+its command line.
 """
 
 from __future__ import annotations

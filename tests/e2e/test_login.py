@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import http.client
+import os
+import re
+import subprocess
+import time
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import Seed
-from tests.support.browser import browser_command
+from tests.e2e.conftest import BIN, Seed
+from tests.support.browser import browser_command, read_visits
 from tests.support.env import run_awsafe
 from tests.support.fake_federation import FakeFederation
 
@@ -114,33 +119,108 @@ def test_a_user_with_mfa_serial_is_told_the_console_session_has_no_mfa(
     assert seed.moto.calls("GetSessionToken") == []
 
 
-def test_without_stdout_the_url_goes_to_the_browser_only(
+def fetch(url: str) -> tuple[int, dict[str, str]]:
+    """One GET without following redirects: (status, lower-cased headers); (0, {}) if refused."""
+    parts = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=10)
+    try:
+        connection.request("GET", parts.path)
+        response = connection.getresponse()
+        response.read()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}
+    except OSError:
+        return 0, {}
+    finally:
+        connection.close()
+
+
+def opened_url(log: Path, process: subprocess.Popen[str], timeout: float = 30) -> str:
+    """The URL the browser double was started with, once it has been started."""
+    deadline = time.monotonic() + timeout
+    while not (log.exists() and log.read_text().strip()):
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "the browser was never started"
+        time.sleep(0.05)
+    [opened] = log.read_text().split()
+    return opened
+
+
+def assert_one_time(url: str) -> None:
+    parts = urllib.parse.urlsplit(url)
+    assert (parts.scheme, parts.hostname, parts.query, parts.fragment) == ("http", "127.0.0.1", "", "")
+    assert re.fullmatch(r"/[A-Za-z0-9_-]{43}", parts.path)  # 256 random bits
+
+
+def test_without_stdout_the_browser_gets_only_a_one_time_url(
     seed: Seed, federation: FakeFederation, tmp_path: Path
 ) -> None:
+    """Issue 10: the sign-in token was in the browser's argv, which every local user can read."""
     log = tmp_path / "browser.log"  # outside HOME: the double's record is not awsafe's doing
-    result = login(
-        seed,
-        federation,
-        "--debug",
-        "test",
-        BROWSER=browser_command(),
-        FAKE_BROWSER_LOG=str(log),
-        FAKE_BROWSER_MODE="record",
+    env = {
+        **os.environ,
+        **seed.env,
+        **federation.env(),
+        "BROWSER": browser_command(),
+        "FAKE_BROWSER_LOG": str(log),
+        "FAKE_BROWSER_MODE": "record",  # this test plays the browser itself
+    }
+    process = subprocess.Popen(
+        [str(BIN / "awsafe"), "--debug", "login", "test"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
     )
-    assert result.returncode == 0, result.stderr
-    [opened] = log.read_text().split()
-    [call] = federation.calls("getSigninToken")
-    assert call.signin_token is not None
-    assert query(opened)["SigninToken"] == call.signin_token
-    assert result.stdout == ""
+    try:
+        opened = opened_url(log, process)
+        assert_one_time(opened)
+        [call] = federation.calls("getSigninToken")
+        assert call.signin_token is not None and call.signin_token not in opened
+        assert "SigninToken" not in opened and "federation" not in opened
+
+        status, headers = fetch(opened)  # what the browser does first
+        assert status == 303
+        assert query(headers["location"])["SigninToken"] == call.signin_token
+        assert headers["location"].startswith(federation.endpoint + "?Action=login&")
+        assert (headers["cache-control"], headers["referrer-policy"]) == ("no-store", "no-referrer")
+        assert fetch(opened)[0] in (0, 404)  # and never again: a 404, or the server is gone
+        stdout, stderr = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, stderr
+    assert "Opened the AWS console for profile 'test' in the browser" in stderr
+    assert fetch(opened) == (0, {})
+    assert stdout == ""
     assert call.session is not None
     secrets = [call.signin_token, call.session["sessionKey"], call.session["sessionToken"]]
     for secret in secrets:
-        assert secret not in result.stderr
+        assert secret not in stderr
     for path in seed.home.rglob("*"):
         if path.is_file():
             data = path.read_bytes()
             assert not any(secret.encode() in data for secret in secrets), path
+
+
+def test_the_browser_follows_the_one_time_url_to_the_console(
+    seed: Seed, federation: FakeFederation, tmp_path: Path
+) -> None:
+    log = tmp_path / "browser.log"
+    result = login(seed, federation, "test", BROWSER=browser_command(), FAKE_BROWSER_LOG=str(log))
+    assert result.returncode == 0, result.stderr
+    [opened] = log.read_text().split()
+    assert_one_time(opened)
+    [redirect, signin] = read_visits(log, at_least=2)[:2]
+    [issued] = federation.calls("getSigninToken")
+    assert (redirect["url"], redirect["status"]) == (opened, 303)
+    assert redirect["location"] == signin["url"]
+    assert query(str(signin["url"]))["SigninToken"] == issued.signin_token
+    assert (signin["status"], signin["location"]) == (302, CONSOLE)
+    [used] = federation.calls("login")
+    assert (used.outcome, used.signin_token) == ("login", issued.signin_token)
+    assert fetch(opened) == (0, {})  # the one-time server is gone with awsafe
 
 
 def test_an_unreachable_federation_endpoint_is_a_short_error(seed: Seed) -> None:

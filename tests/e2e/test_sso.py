@@ -2,18 +2,23 @@
 
 The fake (tests/support/fake_sso.py) stands in for the OIDC service and the
 portal and issues real moto credentials; the browser is a double that follows
-the URL it is given. Assertions are on the calls that reached the fake and moto.
+the URL it is given (a one-time loopback URL) and its redirects. Assertions
+are on the calls that reached the fake and moto.
 """
 
 from __future__ import annotations
 
 import json
+import re
+import socket
 import subprocess
 import time
+import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from tests.e2e.conftest import BIN, SsoWorld
+from tests.support.browser import read_visits
 from tests.support.env import caller_identity as exec_caller_identity
 from tests.support.env import run_awsafe
 from tests.support.fake_sso import CODE_GRANT, DEVICE_GRANT, REFRESH_GRANT, pkce_challenge
@@ -32,17 +37,44 @@ def test_pkce_sign_in_then_the_cli_uses_the_role(sso: SsoWorld) -> None:
     assert json.loads(result.stdout)["Arn"] == DEV_ROLE
     assert sso.fake.authorizations_started == 1
     [opened] = sso.opened()
-    assert "/authorize?" in opened and "code_challenge_method=S256" in opened
+    [redirect, authorize, callback] = read_visits(sso.browser_log, at_least=3)
+    assert (redirect["url"], redirect["status"], redirect["location"]) == (opened, 303, authorize["url"])
+    assert "/authorize?" in authorize["url"] and "code_challenge_method=S256" in authorize["url"]
+    assert (authorize["status"], authorize["location"]) == (302, callback["url"])
+    assert callback["status"] == 200
     [register] = sso.fake.calls("RegisterClient")
     assert register.params["grantTypes"] == ["authorization_code", "refresh_token"]
     assert register.params["scopes"] == ["sso:account:access"]
     [exchange] = sso.oidc_calls(CODE_GRANT)
     assert exchange.outcome == "ok" and exchange.pkce_verified is True
-    assert pkce_challenge(exchange.params["codeVerifier"]) in opened
+    assert pkce_challenge(exchange.params["codeVerifier"]) in str(authorize["url"])
     assert exchange.params["redirectUri"].startswith("http://127.0.0.1:")
     [fetch] = sso.fake.calls("GetRoleCredentials")
     assert (fetch.params["account_id"], fetch.params["role_name"]) == ("111111111111", "Admin")
     assert "visit:" in result.stderr and "CreateToken" not in result.stderr
+
+
+def test_the_browser_argv_holds_only_a_one_time_url(sso: SsoWorld) -> None:
+    """Issue 10: state and challenge in the browser's argv let a local process inject its own code."""
+    result = caller_identity(sso)
+    assert result.returncode == 0, result.stderr
+    [opened] = sso.opened()  # the browser command's whole argument
+    parts = urllib.parse.urlsplit(opened)
+    assert (parts.scheme, parts.hostname, parts.query) == ("http", "127.0.0.1", "")
+    assert re.fullmatch(r"/[A-Za-z0-9_-]{43}", parts.path)  # 256 random bits
+    authorize = read_visits(sso.browser_log, at_least=2)[1]["url"]
+    params = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(str(authorize)).query))
+    for secret in ("state", "code_challenge", params["state"], params["code_challenge"], "authorize"):
+        assert secret not in opened
+    assert refuses(parts.port or 0)  # used once, and the listener is gone with the sign-in
+
+
+def refuses(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except OSError:
+        return True
+    return False
 
 
 def test_device_code_flow_polls_through_pending_and_slow_down(sso: SsoWorld) -> None:

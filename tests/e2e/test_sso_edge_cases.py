@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import time
+import urllib.parse
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +18,11 @@ from botocore.config import Config
 from awsafe.sso.settings import SsoSession
 from awsafe.sso.store import SsoToken, SsoTokenStore
 from awsafe.vault.select import open_store
-from tests.e2e.conftest import SsoWorld
+from tests.e2e.conftest import BIN, SsoWorld
 from tests.e2e.test_sso import caller_identity
 from tests.support.env import run_awsafe
 from tests.support.fake_sso import CODE_GRANT, REFRESH_GRANT
+from tests.support.slow_client import Dripper
 
 STALE_ROLE = {"AWS_MIN_TTL": "3600s"}  # cached role credentials count as stale: the token is needed
 
@@ -212,3 +216,72 @@ def test_a_rejected_token_shared_with_the_aws_cli_is_not_taken_back_from_its_cac
     assert result.returncode == 0, result.stderr
     assert [c.outcome for c in sso.fake.calls("GetRoleCredentials")] == ["UnauthorizedException", "ok"]
     assert grants(sso) == [(REFRESH_GRANT, "ok")]
+
+
+def listener_port(opened: str) -> int:
+    """The redirect listener's port, from the URL the browser got (whatever its kind)."""
+    parts = urllib.parse.urlsplit(opened)
+    redirect_uri = dict(urllib.parse.parse_qsl(parts.query)).get("redirect_uri")  # an authorization URL
+    if redirect_uri:
+        return urllib.parse.urlsplit(redirect_uri).port or 0
+    return parts.port or 0  # a one-time URL on the listener itself
+
+
+def start_sign_in(sso: SsoWorld, **env: str) -> tuple[subprocess.Popen[str], str]:
+    """`export sso-dev` signing in, with a browser that only records: the test plays it."""
+    process = subprocess.Popen(
+        [str(BIN / "awsafe"), "export", "--format", "json", "sso-dev"],
+        env={**os.environ, **sso.env, "FAKE_BROWSER_MODE": "record", **env},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 30
+    while not sso.opened():
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "the browser was never started"
+        time.sleep(0.05)
+    return process, sso.opened()[0]
+
+
+def test_a_dripping_client_cannot_hold_the_sign_in_past_its_deadline(sso: SsoWorld) -> None:
+    """Issue 10: a byte every 0.5 s kept `sso login` waiting past AWSAFE_SSO_LOGIN_TIMEOUT."""
+    started = time.monotonic()
+    process, opened = start_sign_in(sso, AWSAFE_SSO_LOGIN_TIMEOUT="2s")
+    dripper = Dripper(listener_port(opened), seconds=20)
+    try:
+        stdout, stderr = process.communicate(timeout=40)
+    finally:
+        dripper.close()
+        if process.poll() is None:
+            process.kill()
+    elapsed = time.monotonic() - started
+    assert process.returncode == 10, stderr
+    assert "gave up waiting for the sign-in to sso-session 'corp' after 2 s" in stderr
+    assert "Traceback" not in stderr and stdout == ""
+    assert 2 <= elapsed < 8
+    assert sso.fake.calls("CreateToken") == []
+
+
+def test_a_dripping_client_does_not_block_the_browsers_redirect(sso: SsoWorld) -> None:
+    """Issue 10: one slow connection held the listener, and the browser's callback waited behind it."""
+    process, opened = start_sign_in(sso, AWSAFE_SSO_LOGIN_TIMEOUT="60s")
+    dripper = Dripper(listener_port(opened), seconds=20)
+    try:
+        time.sleep(0.3)  # the dripper is in first
+        started = time.monotonic()
+        browser = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with browser.open(opened, timeout=10) as page:  # one-time URL, authorize, callback
+            assert page.status == 200
+            assert "Signed in" in page.read().decode()
+        assert time.monotonic() - started < 5
+        stdout, stderr = process.communicate(timeout=30)
+    finally:
+        dripper.close()
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, stderr
+    assert json.loads(stdout)["Version"] == 1
+    assert [c.outcome for c in sso.fake.calls("CreateToken")] == ["ok"]

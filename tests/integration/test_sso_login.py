@@ -8,8 +8,10 @@ which is why this unit module opens (loopback) sockets.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import hashlib
+import http.client
 import io
 import socket
 import sys
@@ -31,6 +33,7 @@ from awsafe.sso import callback
 from awsafe.sso.callback import RedirectListener, route_callback
 from awsafe.sso.login import SignInOptions, choose_flow, code_challenge, sign_in
 from awsafe.sso.settings import SsoSession
+from tests.support.slow_client import Dripper
 
 NOW = dt.datetime(2024, 5, 1, 12, 0, tzinfo=dt.timezone.utc)
 SESSION = SsoSession("https://corp.awsapps.com/start", "eu-west-1", "corp", ("sso:account:access",))
@@ -88,18 +91,27 @@ def pending(code: str = "AuthorizationPendingException") -> AwsError:
 
 
 class Browser:
-    """Plays the user's browser: once opened, visits the callback once per step, in a thread."""
+    """Plays the user's browser: follows the one-time URL it is opened with to the authorization
+    URL (as a browser follows a redirect), then visits the callback once per step, in a thread."""
 
-    def __init__(self, *steps: tuple[str, dict[str, str]]) -> None:
+    def __init__(
+        self, *steps: tuple[str, dict[str, str]], before: Callable[[int], None] | None = None
+    ) -> None:
         self.steps = steps
+        self.before = before  # called with the listener's port before the callback steps
         self.statuses: list[int] = []
         self.opened: list[str] = []
+        self.redirect: Fetched | None = None
         self.query: dict[str, str] = {}
         self.thread: threading.Thread | None = None
 
     def open(self, url: str) -> bool:
         self.opened.append(url)
-        self.query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query))
+        authorize_url = url
+        if urllib.parse.urlsplit(url).hostname == "127.0.0.1":  # a one-time URL: follow it
+            self.redirect = fetch(url)
+            authorize_url = self.redirect.location
+        self.query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(authorize_url).query))
         self.thread = threading.Thread(target=self._visit, daemon=True)
         self.thread.start()
         return True
@@ -110,6 +122,8 @@ class Browser:
 
     def _visit(self) -> None:
         base = urllib.parse.urlsplit(self.redirect_uri)
+        if self.before is not None:
+            self.before(base.port or 0)
         for path, params in self.steps:
             query = {k: self.query["state"] if v == STATE else v for k, v in params.items()}
             url = f"{base.scheme}://{base.netloc}{path}?{urllib.parse.urlencode(query)}"
@@ -127,6 +141,29 @@ def get(url: str) -> int:
             return int(response.status)
     except urllib.error.HTTPError as e:
         return e.code
+
+
+@dataclasses.dataclass(frozen=True)
+class Fetched:
+    status: int
+    location: str
+    headers: dict[str, str]
+
+
+def fetch(url: str, host: str | None = None) -> Fetched:
+    """One GET without following redirects (optionally with another ``Host``)."""
+    parts = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=5)
+    try:
+        connection.putrequest("GET", parts.path + (f"?{parts.query}" if parts.query else ""), skip_host=True)
+        connection.putheader("Host", host or parts.netloc)
+        connection.endheaders()
+        response = connection.getresponse()
+        response.read()
+        headers = {k.lower(): v for k, v in response.getheaders()}
+        return Fetched(response.status, headers.get("location", ""), headers)
+    finally:
+        connection.close()
 
 
 class FakeTime:
@@ -166,6 +203,15 @@ def run(
     )
 
 
+def listener_port(opened_url: str) -> int:
+    """The redirect listener's port, from the URL a browser was opened with (whatever its kind)."""
+    parts = urllib.parse.urlsplit(opened_url)
+    redirect_uri = dict(urllib.parse.parse_qsl(parts.query)).get("redirect_uri")  # an authorization URL
+    if redirect_uri:
+        return urllib.parse.urlsplit(redirect_uri).port or 0
+    return parts.port or 0  # a one-time URL on the listener itself
+
+
 def refuses_connections(port: int, host: str = "127.0.0.1") -> bool:
     try:
         socket.create_connection((host, port), timeout=1).close()
@@ -201,8 +247,92 @@ def test_pkce_sign_in_exchanges_the_code_with_the_verifier(monkeypatch: pytest.M
     assert (redirect.hostname, redirect.path) == ("127.0.0.1", "/oauth/callback")
     assert refuses_connections(redirect.port or 0)
     text = out.getvalue()
-    assert "sso-session 'corp'" in text and browser.opened[0] in text and "did not open" in text
+    assert browser.redirect is not None
+    assert "sso-session 'corp'" in text and browser.redirect.location in text and "did not open" in text
     assert not any(secret in text for secret in (*SECRETS, verifier))
+
+
+def test_the_browser_gets_a_one_time_url_without_state_or_challenge(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 10: a browser's argv is readable by every local user; state and challenge stay out of it."""
+    oidc = FakeOidc(monkeypatch, GRANT)
+    browser = Browser(("/oauth/callback", {"code": AUTH_CODE, "state": STATE}))
+
+    assert run(oidc, "pkce", browser.open, out=io.StringIO()) == GRANT
+    browser.join()
+
+    [opened] = browser.opened
+    parts = urllib.parse.urlsplit(opened)
+    assert (parts.scheme, parts.hostname, parts.query, parts.fragment) == ("http", "127.0.0.1", "", "")
+    assert parts.port == urllib.parse.urlsplit(browser.redirect_uri).port
+    assert len(base64.urlsafe_b64decode(parts.path[1:] + "=")) == 32  # 256 random bits
+    for secret in ("state", "code_challenge", browser.query["state"], browser.query["code_challenge"]):
+        assert secret not in opened
+    assert browser.redirect is not None
+    assert browser.redirect.status == 303
+    assert browser.redirect.location.startswith("https://oidc.eu-west-1.amazonaws.com/authorize?")
+    assert browser.redirect.headers["cache-control"] == "no-store"
+    assert browser.redirect.headers["referrer-policy"] == "no-referrer"
+    assert browser.statuses == [200]
+
+
+def test_the_one_time_url_redirects_once_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    oidc = FakeOidc(monkeypatch, GRANT)
+    again: list[Fetched] = []
+    browser = Browser(
+        ("/oauth/callback", {"code": AUTH_CODE, "state": STATE}),
+        before=lambda port: again.append(fetch(browser.opened[0])),
+    )
+
+    assert run(oidc, "pkce", browser.open, out=io.StringIO()) == GRANT
+    browser.join()
+
+    assert browser.redirect is not None and browser.redirect.status == 303
+    assert [(f.status, f.location) for f in again] == [(404, "")]
+    assert refuses_connections(urllib.parse.urlsplit(browser.opened[0]).port or 0)
+
+
+def test_a_dripping_client_does_not_delay_the_callback(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 10: one local client sending a byte every 0.5 s held the listener, and the browser."""
+    oidc = FakeOidc(monkeypatch, GRANT)
+    drippers: list[Dripper] = []
+
+    def drip_first(port: int) -> None:
+        drippers.append(Dripper(port))
+        time.sleep(0.3)  # connected and dripping before the browser comes back
+
+    browser = Browser(("/oauth/callback", {"code": AUTH_CODE, "state": STATE}), before=drip_first)
+    started = time.monotonic()
+    try:
+        assert run(oidc, "pkce", browser.open, out=io.StringIO(), options=SignInOptions(timeout=20)) == GRANT
+        elapsed = time.monotonic() - started
+        browser.join()
+    finally:
+        for dripper in drippers:
+            dripper.close()
+    assert elapsed < 4
+    assert browser.statuses == [200]
+    assert [call["code"] for call in oidc.calls] == [AUTH_CODE]
+
+
+def test_the_deadline_holds_while_a_client_drips(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 10: AWSAFE_SSO_LOGIN_TIMEOUT is a deadline for the whole sign-in, whatever clients do."""
+    oidc = FakeOidc(monkeypatch, GRANT)
+    drippers: list[Dripper] = []
+
+    def open_and_drip(url: str) -> bool:
+        drippers.append(Dripper(listener_port(url), seconds=12))
+        return True
+
+    started = time.monotonic()
+    try:
+        with pytest.raises(LoginError, match="gave up waiting for the sign-in to .* after 1 s"):
+            run(oidc, "pkce", open_and_drip, out=io.StringIO(), options=SignInOptions(timeout=1))
+        elapsed = time.monotonic() - started
+    finally:
+        for dripper in drippers:
+            dripper.close()
+    assert 1 <= elapsed < 3
+    assert oidc.calls == []
 
 
 def test_a_wrong_state_is_refused_and_the_right_one_still_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -252,8 +382,7 @@ def test_pkce_gives_up_after_the_timeout_and_closes_the_listener(monkeypatch: py
         )
 
     assert time.monotonic() - started < 2
-    redirect_uri = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(opened[0]).query))["redirect_uri"]
-    assert refuses_connections(urllib.parse.urlsplit(redirect_uri).port or 0)
+    assert refuses_connections(urllib.parse.urlsplit(opened[0]).port or 0)  # one port for both
 
 
 def test_ctrl_c_while_waiting_closes_the_listener(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -261,8 +390,7 @@ def test_ctrl_c_while_waiting_closes_the_listener(monkeypatch: pytest.MonkeyPatc
     ports: list[int] = []
 
     def interrupt(url: str) -> bool:
-        redirect_uri = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query))["redirect_uri"]
-        ports.append(urllib.parse.urlsplit(redirect_uri).port or 0)
+        ports.append(urllib.parse.urlsplit(url).port or 0)
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):

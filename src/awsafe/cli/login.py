@@ -5,7 +5,7 @@ credentials; an SSO profile's role credentials; for a plain IAM user,
 GetFederationToken with the long-term keys (cached like any session).
 ``SessionDuration`` goes along only for a role assumed from long-term keys or
 an MFA session; never for a chained role, whose credentials AWS would refuse
-with it.
+with it. The browser gets a one-time loopback URL, never the sign-in URL itself.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from awsafe.config.profile import ProfileConfig
 from awsafe.credentials.rules import assumed_with_role_credentials
 from awsafe.credentials.stored import StoredKeys
 from awsafe.environment import Environment
-from awsafe.errors import ExitCode, UsageError
+from awsafe.errors import ExitCode, LoginError, UsageError
 from awsafe.model import Credentials
 from awsafe.vault.base import Store
 from awsafe.wiring import (
@@ -32,6 +32,7 @@ from awsafe.wiring import (
 )
 
 ONE_HOUR = dt.timedelta(hours=1)
+BROWSER_WAIT = dt.timedelta(minutes=5)  # a cold browser start, a profile picker; the token lasts 15 min
 MIN_FEDERATION = dt.timedelta(seconds=900)
 MAX_FEDERATION = dt.timedelta(seconds=129600)
 
@@ -72,15 +73,31 @@ def run(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: 
         env.stdout.write(url + "\n")
         env.stdout.flush()
         return ExitCode.OK
-    from awsafe.browser import open_in_browser
-
-    if not open_in_browser(url):
-        raise UsageError(
-            "no browser could be opened for the sign-in URL",
-            hint="print it with: awsafe login --stdout (it grants console access: keep it private)",
-        )
+    _open_once(url)
     env.stderr.write(f"Opened the AWS console for profile {profile.name!r} in the browser\n")
     return ExitCode.OK
+
+
+def _open_once(url: str) -> None:
+    """Start the browser on a one-time loopback URL that redirects to ``url``, and wait for it.
+
+    The sign-in token stays out of the browser's command line, which every local user can
+    read; awsafe serves the redirect until the browser has fetched it, at most BROWSER_WAIT.
+    """
+    from awsafe.browser import open_in_browser
+    from awsafe.loopback.onetime import RedirectServer
+
+    with RedirectServer(url) as once:
+        if not open_in_browser(once.url):
+            raise UsageError(
+                "no browser could be opened for the sign-in URL",
+                hint="print it with: awsafe login --stdout (it grants console access: keep it private)",
+            )
+        if not once.wait_until_used(BROWSER_WAIT.total_seconds()):
+            raise LoginError(
+                f"the browser did not ask for the sign-in page within {BROWSER_WAIT.total_seconds():g} s",
+                hint="run `awsafe login` again, or open the URL yourself: awsafe login --stdout",
+            )
 
 
 def _console_credentials(

@@ -1,41 +1,42 @@
-"""The one-shot redirect listener of the PKCE sign-in: 127.0.0.1 only, one path, one expected state.
+"""The redirect listener of the PKCE sign-in: 127.0.0.1 only, one callback path, one expected state.
 
 The browser lands on ``http://127.0.0.1:PORT/oauth/callback?code=..&state=..``
 after the user signs in. Anything on this machine can reach the port, so a
 request counts only with the exact ``state`` this sign-in made up (compared in
 constant time) and a ``Host`` naming the loopback port (a web page that points
-a rebinding DNS name at 127.0.0.1 sends its own name). Routing is a pure
-function (:func:`route_callback`); the socket layer around it is a
-``socketserver`` driven from the caller's thread, one request per
-:meth:`RedirectListener.wait`, so the caller keeps the deadline and the spinner.
-Nothing is logged: the query carries the authorization code.
+a rebinding DNS name at 127.0.0.1 sends its own name). The same port serves
+the one-time URL the browser is started with (``loopback/onetime.py``), so
+the authorization URL never appears in a command line. Routing is a pure
+function (:func:`route_callback`); the sockets are a ``LoopbackServer``, which
+no slow client can hold up, while the caller's thread keeps the deadline and
+the spinner. Nothing is logged: the query carries the authorization code.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hmac
-import http.server
 import re
-import socketserver
+import threading
 import urllib.parse
-from typing import Any
+
+from awsafe.loopback.onetime import OneTimeRedirect
+from awsafe.loopback.server import (
+    BAD_REQUEST_PAGE,
+    LOOPBACK,
+    NOT_FOUND_PAGE,
+    LoopbackServer,
+    Reply,
+    Request,
+    names_port,
+    render_page,
+)
 
 CALLBACK_PATH = "/oauth/callback"
-LOOPBACK = "127.0.0.1"
-REQUEST_TIMEOUT_SECONDS = 2.0  # a browser's idle pre-connection must not stall the wait for long
 _SAFE_ERROR = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 
-_PAGE = (
-    '<!doctype html><html><head><meta charset="utf-8"><title>awsafe</title></head>'
-    "<body><h1>{title}</h1><p>{text}</p></body></html>"
-)
-SIGNED_IN_PAGE = _PAGE.format(title="Signed in", text="awsafe has the sign-in. You can close this window.")
-DENIED_PAGE = _PAGE.format(
-    title="Sign-in not completed", text="awsafe did not get the sign-in. See the terminal."
-)
-BAD_REQUEST_PAGE = _PAGE.format(title="Bad request", text="This is not the sign-in awsafe is waiting for.")
-NOT_FOUND_PAGE = _PAGE.format(title="Not found", text="Nothing here.")
+SIGNED_IN_PAGE = render_page("Signed in", "awsafe has the sign-in. You can close this window.")
+DENIED_PAGE = render_page("Sign-in not completed", "awsafe did not get the sign-in. See the terminal.")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,7 +56,7 @@ class Answer:
 
 def route_callback(target: str, host: str | None, *, state: str, port: int) -> Answer:
     """The answer to ``GET target`` with header ``Host: host``; a callback only for the right state."""
-    if (host or "").lower() not in (f"{LOOPBACK}:{port}", f"localhost:{port}"):
+    if not names_port(host, port):
         return Answer(400, BAD_REQUEST_PAGE)
     parts = urllib.parse.urlsplit(target)
     if parts.path != CALLBACK_PATH:
@@ -75,64 +76,51 @@ def route_callback(target: str, host: str | None, *, state: str, port: int) -> A
     return Answer(200, SIGNED_IN_PAGE, Callback(code=codes[0]))
 
 
-class _Handler(http.server.BaseHTTPRequestHandler):
-    server: _Server
-    timeout = REQUEST_TIMEOUT_SECONDS
-
-    def do_GET(self) -> None:
-        answer = route_callback(
-            self.path, self.headers.get("Host"), state=self.server.state, port=self.server.port
-        )
-        if answer.callback is not None and self.server.result is None:
-            self.server.result = answer.callback
-        body = answer.page.encode()
-        self.send_response(answer.status)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
-        self.send_header("Referrer-Policy", "no-referrer")
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Silent: the request line holds the authorization code."""
-
-
-class _Server(socketserver.TCPServer):
-    def __init__(self, state: str) -> None:
-        super().__init__((LOOPBACK, 0), _Handler)
-        self.state = state
-        self.port = int(self.socket.getsockname()[1])
-        self.result: Callback | None = None
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Silent: a browser that hangs up early is no reason for a traceback."""
-
-
 class RedirectListener:
     """Listens on 127.0.0.1 on a port the system picks; close it (or use ``with``) when done."""
 
     def __init__(self, state: str) -> None:
-        self._server = _Server(state)
+        self._state = state
+        self._lock = threading.Lock()
+        self._result: Callback | None = None
+        self._once: OneTimeRedirect | None = None
+        self._server = LoopbackServer(self._route)
+        self._server.start()
 
     @property
     def address(self) -> tuple[str, int]:
-        host, port = self._server.socket.getsockname()[:2]
-        return str(host), int(port)
+        return LOOPBACK, self._server.port
 
     @property
     def redirect_uri(self) -> str:
         return f"http://{LOOPBACK}:{self._server.port}{CALLBACK_PATH}"
 
+    def redirect_once(self, url: str) -> str:
+        """A one-time URL on this listener that redirects the browser to ``url``, for its argv."""
+        self._once = OneTimeRedirect(url, self._server.port)
+        return self._once.url
+
     def wait(self, seconds: float) -> Callback | None:
-        """Answer at most one request arriving within ``seconds``; its callback if it was the one."""
-        self._server.timeout = max(0.0, seconds)
-        self._server.handle_request()
-        result, self._server.result = self._server.result, None
+        """The callback, once one with the right state came within ``seconds``; else None."""
+        self._server.wait(seconds)
+        with self._lock:
+            result, self._result = self._result, None
         return result
 
+    def _route(self, request: Request) -> Reply:
+        once = self._once
+        redirect = once.route(request) if once is not None else None
+        if redirect is not None:
+            return redirect
+        answer = route_callback(request.target, request.host, state=self._state, port=self._server.port)
+        if answer.callback is not None:
+            with self._lock:
+                if self._result is None:
+                    self._result = answer.callback
+        return Reply(answer.status, answer.page)
+
     def close(self) -> None:
-        self._server.server_close()
+        self._server.close()
 
     def __enter__(self) -> RedirectListener:
         return self

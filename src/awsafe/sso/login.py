@@ -4,8 +4,10 @@ This module only runs a flow and returns the :class:`TokenGrant`; reusing
 registrations, storing tokens and locking out parallel sign-ins belong to the
 caller. Instructions go to ``out`` and never carry a secret: the PKCE
 verifier, the authorization code, the device code and the tokens stay in
-memory. The wait for the user is always bounded, and the redirect listener is
-closed however the sign-in ends.
+memory; the browser is started with a one-time loopback URL, so the
+authorization URL never reaches a command line. The wait for the user ends at
+its deadline whatever local clients do, and the redirect listener is closed
+however the sign-in ends.
 """
 
 from __future__ import annotations
@@ -117,13 +119,17 @@ def sign_in(
         ui.spinner.clear()
 
 
-def _show(ui: _Ui, headline: str, url: str, *, local: bool) -> None:
-    """Print what to do; the URL always, since an opened browser may be on another screen."""
+def _show(ui: _Ui, headline: str, url: str, *, local: bool, browser_url: str | None = None) -> None:
+    """Print what to do; the URL always, since an opened browser may be on another screen.
+
+    The browser is started with ``browser_url`` where given (a one-time loopback URL that
+    redirects to ``url``), since its command line is readable by every local user.
+    """
     print(headline, file=ui.out)
     if not ui.options.open_browser:
         where = "in a browser on this machine" if local else "in a browser"
         print(f"Open this URL {where}: {url}", file=ui.out)
-    elif _open(ui.open_url, url):
+    elif _open(ui.open_url, browser_url or url):
         print(f"If it did not open, visit: {url}", file=ui.out)
     else:
         print(f"The browser could not be opened; visit: {url}", file=ui.out)
@@ -160,7 +166,10 @@ def _sign_in_pkce(session: SsoSession, oidc: Endpoint, registrations: Registrati
             code_challenge=code_challenge(verifier),
             scopes=session.scopes,
         )
-        _show(ui, f"Sign in to IAM Identity Center ({ui.describe}) in your browser.", url, local=True)
+        headline = f"Sign in to IAM Identity Center ({ui.describe}) in your browser."
+        # The state and the challenge stay out of the browser's argv (see loopback/onetime.py).
+        browser_url = listener.redirect_once(url) if ui.options.open_browser else None
+        _show(ui, headline, url, local=True, browser_url=browser_url)
         code = _await_code(listener, ui)
     return aws_sso.create_token(
         oidc,
@@ -175,7 +184,10 @@ def _sign_in_pkce(session: SsoSession, oidc: Endpoint, registrations: Registrati
 
 
 def _await_code(listener: RedirectListener, ui: _Ui) -> str:
-    """The code of the first callback with the right state; requests with another state are ignored."""
+    """The code of the first callback with the right state; requests with another state are ignored.
+
+    The deadline holds whatever clients connect: the listener serves them on its own thread.
+    """
     deadline = ui.monotonic() + ui.options.timeout
     while (remaining := deadline - ui.monotonic()) > 0:
         ui.spinner.tick()
