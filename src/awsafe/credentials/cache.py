@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from awsafe.clock import Clock
 from awsafe.credentials.provider import Provider
 from awsafe.credentials.record import PREFIX, parse_record, render_record
-from awsafe.errors import StoreCorruptError
+from awsafe.errors import NoCredentialsError, StoreCorruptError
 from awsafe.model import Credentials
 from awsafe.vault.base import Store
 
@@ -122,6 +122,9 @@ class SessionCache:
             return None
         return cached.credentials
 
+    def has_expired(self, credentials: Credentials) -> bool:
+        return credentials.expires_within(self._clock(), dt.timedelta(0))
+
     def put(self, key: SessionKey, credentials: Credentials) -> None:
         self._store.set(PREFIX + key.name, _encode(key, credentials))
 
@@ -179,6 +182,12 @@ class CachedProvider:
                 return cached
             credentials = self._inner.retrieve()
             if credentials.expires_at is not None:
+                if self._cache.has_expired(credentials):
+                    # a source that hands out dead credentials is broken; never serve or keep them
+                    raise NoCredentialsError(
+                        f"{self._inner.describe()} gave credentials that had already expired "
+                        f"(at {credentials.expires_at:%Y-%m-%dT%H:%M:%SZ})"
+                    )
                 self._cache.put(self.key, credentials)
             return credentials
 
