@@ -1,0 +1,65 @@
+"""Hostile or careless input: endless profile chains, a broken vault header, a stray word
+after `exec PROFILE`, profile names that would break ~/.aws/config. Each ends in one clear
+line and the right exit code, never a recursion crash, a misleading message or an echo."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+from tests.e2e.conftest import Seed
+from tests.support.env import run_awsafe
+
+KEY_ID = "AKIAIOSFODNN7EXAMPLE"
+SECRET = "stray-secret-value/0123456789+abcdefghij"
+
+
+def _config_path() -> Path:
+    return Path(os.environ["AWS_CONFIG_FILE"])
+
+
+def _write_config(text: str) -> None:
+    _config_path().parent.mkdir(parents=True, exist_ok=True)
+    _config_path().write_text(text)
+
+
+def _one_line(result: subprocess.CompletedProcess[str], code: int) -> str:
+    assert result.returncode == code, (result.returncode, result.stderr)
+    assert "Traceback" not in result.stderr and "RecursionError" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert 1 <= len(lines) <= 2, result.stderr
+    return lines[0]
+
+
+def _add(profile: str, *flags: str) -> subprocess.CompletedProcess[str]:
+    return run_awsafe(
+        "add", profile, "--env", *flags, env={"AWS_ACCESS_KEY_ID": KEY_ID, "AWS_SECRET_ACCESS_KEY": "s3cret"}
+    )
+
+
+# -- endless chains ----------------------------------------------------------------------------
+
+
+def test_a_400_deep_source_profile_chain_is_a_config_error() -> None:
+    sections = ["[profile p0]\nregion = us-east-1\n"]
+    sections += [f"[profile p{i}]\nsource_profile = p{i - 1}\n" for i in range(1, 400)]
+    _write_config("".join(sections))
+    line = _one_line(run_awsafe("export", "p399"), 3)
+    assert "source_profile chain of profile 'p399' is longer than 64 profiles" in line
+
+
+def test_a_1000_deep_include_profile_chain_is_a_config_error() -> None:
+    sections = ["[profile i0]\nregion = us-east-1\n"]
+    sections += [f"[profile i{i}]\ninclude_profile = i{i - 1}\n" for i in range(1, 1000)]
+    _write_config("".join(sections))
+    line = _one_line(run_awsafe("export", "i999"), 3)
+    assert "include_profile chain of profile 'i999' is longer than 64 profiles" in line
+
+
+def test_a_chain_of_64_hops_still_works(seed: Seed) -> None:
+    hops = [f"[profile hop{i}]\nsource_profile = {'demo' if i == 0 else f'hop{i - 1}'}\n" for i in range(64)]
+    seed.append_config("\n" + "".join(hops))
+    result = run_awsafe("export", "hop63", env=seed.env)
+    assert result.returncode == 0, result.stderr
+    assert len(seed.moto.calls("GetSessionToken")) == 1
