@@ -8,6 +8,8 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tests.e2e.conftest import Seed
 from tests.support.env import run_awsafe
 
@@ -63,3 +65,25 @@ def test_a_chain_of_64_hops_still_works(seed: Seed) -> None:
     result = run_awsafe("export", "hop63", env=seed.env)
     assert result.returncode == 0, result.stderr
     assert len(seed.moto.calls("GetSessionToken")) == 1
+
+
+# -- a broken vault header -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "header",
+    [b"{}", b"null", b'{"format": "awsafe-file-vault"}', b"[" * 100_000],
+    ids=["empty object", "null", "no version", "deep nesting"],
+)
+@pytest.mark.parametrize("command", [["export", "demo"], ["export", "test"], ["list"]])
+def test_a_corrupt_vault_header_is_named_and_nothing_else(
+    seed: Seed, header: bytes, command: list[str]
+) -> None:
+    assert run_awsafe("export", "test", env=seed.env).returncode == 0  # a memo for the fast path
+    vault_json = Path(os.environ["AWSAFE_FILE_DIR"]) / "vault.json"
+    vault_json.write_bytes(header)
+    result = run_awsafe(*command, env=seed.env)
+    line = _one_line(result, 4)
+    assert line.startswith(f"awsafe: the file vault header {vault_json} is corrupt"), result.stderr
+    assert "cached session" not in result.stderr
+    assert vault_json.read_bytes() == header  # never rewritten

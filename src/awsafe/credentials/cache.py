@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from awsafe.clock import Clock
 from awsafe.credentials.provider import Provider
 from awsafe.credentials.record import PREFIX, parse_record, render_record
-from awsafe.errors import NoCredentialsError, StoreCorruptError
+from awsafe.errors import NoCredentialsError, StoreCorruptError, VaultCorruptError
 from awsafe.model import Credentials
 from awsafe.vault.base import Store
 
@@ -115,6 +115,8 @@ class SessionCache:
             if raw is None:
                 return None
             cached = _decode(raw)
+        except VaultCorruptError:
+            raise  # the whole vault is broken: say so, not "a cached session is unreadable"
         except StoreCorruptError:
             log.warning("a cached session of %s is unreadable; fetching a new one", key.describe())
             return None  # a cache heals itself: the fetch that follows overwrites the item
