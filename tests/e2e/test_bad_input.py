@@ -87,3 +87,22 @@ def test_a_corrupt_vault_header_is_named_and_nothing_else(
     assert line.startswith(f"awsafe: the file vault header {vault_json} is corrupt"), result.stderr
     assert "cached session" not in result.stderr
     assert vault_json.read_bytes() == header  # never rewritten
+
+
+# -- exec PROFILE <stray word> ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("flags", [[], ["--debug"], ["--ecs-server"]], ids=["plain", "debug", "server"])
+def test_a_stray_word_after_the_profile_is_never_echoed(seed: Seed, flags: list[str]) -> None:
+    result = run_awsafe("exec", *flags, "test", SECRET, env=seed.env)
+    assert result.returncode == 127, result.stderr
+    assert SECRET not in result.stderr and SECRET not in result.stdout
+    assert "Traceback" not in result.stderr or flags == ["--debug"]
+    assert f"command not found: the word after the profile ({len(SECRET)} characters" in result.stderr
+    assert "awsafe exec PROFILE -- COMMAND" in result.stderr
+
+
+def test_a_command_after_double_dash_is_still_named(seed: Seed) -> None:
+    result = run_awsafe("exec", "test", "--", "no-such-program-xyz", env=seed.env)
+    assert result.returncode == 127
+    assert "command not found: no-such-program-xyz" in result.stderr
