@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import Seed
+from tests.e2e.conftest import Seed, SsoWorld
 from tests.support.env import run_awsafe
 
 KEY_ID = "AKIAIOSFODNN7EXAMPLE"
@@ -106,3 +106,59 @@ def test_a_command_after_double_dash_is_still_named(seed: Seed) -> None:
     result = run_awsafe("exec", "test", "--", "no-such-program-xyz", env=seed.env)
     assert result.returncode == 127
     assert "command not found: no-such-program-xyz" in result.stderr
+
+
+# -- profile names that would break ~/.aws/config ---------------------------------------------
+
+BAD_NAMES = {
+    "closing bracket": "x]",
+    "injected section": "x]\n[profile evil]\ncredential_process = /tmp/evil",
+    "semicolon": "a;b",
+    "hash": "a#b",
+    "newline": "a\nb",
+    "carriage return": "a\rb",
+    "leading space": " lead",
+    "trailing space": "trail ",
+    "empty": "",
+    "blank": "   ",
+    "opening bracket": "[x",
+    "line separator": "a\u2028b",
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_NAMES.values()), ids=list(BAD_NAMES))
+@pytest.mark.parametrize("flags", [[], ["--no-add-config"]], ids=["add-config", "no-add-config"])
+def test_add_refuses_a_profile_name_that_breaks_the_config(name: str, flags: list[str]) -> None:
+    _write_config("[profile demo]\nregion = us-east-1\n")
+    before = _config_path().read_bytes()
+    line = _one_line(_add(name, *flags), 2)
+    assert line.startswith("awsafe: a profile name cannot"), line
+    assert _config_path().read_bytes() == before
+    listed = run_awsafe("list", "--credentials")
+    assert listed.returncode == 0 and listed.stdout == ""  # nothing stored under it
+
+
+def test_add_still_takes_ordinary_names() -> None:
+    for name in ("dev", "my-team.prod@eu", "with inner space", "default", "ünïcode"):
+        result = _add(name)
+        assert result.returncode == 0, result.stderr
+    text = _config_path().read_text()
+    assert "[profile with inner space]\n" in text and "[default]\n" in text and "[profile ünïcode]\n" in text
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [
+        ["--prefix", "x]\n[profile evil]\ncredential_process = /tmp/evil\n#"],
+        ["--region", "eu-west-1\ncredential_process = /tmp/evil"],
+    ],
+    ids=["prefix", "region"],
+)
+def test_sso_populate_refuses_to_write_what_would_inject_sections(sso: SsoWorld, flags: list[str]) -> None:
+    before = sso.config.read_bytes()
+    result = run_awsafe("sso", "populate", "--sso-session", "corp", "--write", *flags, env=sso.env)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr and "evil" not in result.stderr
+    assert result.stderr.splitlines()[-1].startswith("awsafe: "), result.stderr  # after the sign-in
+    assert "cannot" in result.stderr.splitlines()[-1]
+    assert sso.config.read_bytes() == before
