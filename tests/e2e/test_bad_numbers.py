@@ -94,3 +94,11 @@ def test_a_go_duration_in_aws_min_ttl_is_honoured_by_the_fast_path(seed: Seed) -
         result = run_awsafe("export", "--format", "json", "test", env={**seed.env, "AWS_MIN_TTL": "1h30m"})
         assert result.returncode == 0, result.stderr
     assert len(seed.moto.calls("AssumeRole")) == 3
+
+
+@pytest.mark.parametrize("port", ["٨٠٨٠", "²", "9" * 5000, "65536", "-1"])
+def test_a_malformed_server_port_is_a_usage_error(port: str) -> None:
+    # --imds-v1 without --imds is a usage error of its own: on a port taken as valid, that
+    # error would be reported instead, and no server ever starts here.
+    result = run_awsafe("server", "--port", port, "--imds-v1", "demo", timeout=30)
+    _one_clean_line(result, 2, "--port must be")
