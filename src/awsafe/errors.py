@@ -12,6 +12,7 @@ never contain a secret.
      ├── StoreError                 the vault could not be used       (4)
      │    ├── StoreLockedError      wrong passphrase / locked keychain
      │    ├── StoreCorruptError     tampered or unreadable item
+     │    │    └── VaultCorruptError  the vault as a whole: its header is unreadable
      │    └── StoreUnavailableError backend cannot run here
      ├── NoCredentialsError         no source of credentials          (5)
      ├── MfaError                   no or invalid MFA code            (6)
@@ -83,6 +84,10 @@ class StoreLockedError(StoreError):
 
 class StoreCorruptError(StoreError):
     pass
+
+
+class VaultCorruptError(StoreCorruptError):
+    """Not one item but the whole vault is unreadable; never mistaken for a broken cached session."""
 
 
 class StoreUnavailableError(StoreError):

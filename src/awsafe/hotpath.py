@@ -180,12 +180,13 @@ def _min_ttl_seconds(environ: Mapping[str, str]) -> int | None:
     text = environ.get("AWS_MIN_TTL")
     if not text:
         return _DEFAULT_MIN_TTL_SECONDS
-    scale = {"h": 3600, "m": 60, "s": 1}
-    if text.isdigit():
-        return int(text)
-    if text[:-1].isdigit() and text[-1] in scale:
-        return int(text[:-1]) * scale[text[-1]]
-    return None  # anything fancier: let the full parser decide
+    from awsafe.durations import parse_duration
+    from awsafe.errors import UsageError
+
+    try:
+        return -int(-parse_duration(text, "AWS_MIN_TTL").total_seconds() // 1)  # never less than asked
+    except UsageError:
+        return None  # the full path reports it
 
 
 def _open_store(memo: dict[str, Any], environ: Mapping[str, str]) -> Any:

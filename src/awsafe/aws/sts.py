@@ -7,8 +7,9 @@ import datetime as dt
 from typing import Any
 
 from awsafe.aws import client as clients
-from awsafe.aws.client import Endpoint, credentials_from, translate
-from awsafe.model import Credentials
+from awsafe.aws.client import Endpoint, translate
+from awsafe.errors import AwsError
+from awsafe.model import Credentials, parse_rfc3339
 
 __all__ = [
     "AssumeRoleRequest",
@@ -17,7 +18,66 @@ __all__ = [
     "fetch_caller_identity",
     "fetch_federation_token",
     "fetch_session_token",
+    "parse_sts_credentials",
 ]
+
+# Far beyond any STS session (36 h): an answer promising more is not one we trust.
+_LONGEST_SESSION = dt.timedelta(days=2)
+
+
+def _parse_expiration(value: object) -> dt.datetime | None:
+    """botocore gives a datetime (sometimes in local time), a stub may give text; None if unusable."""
+    try:
+        moment = parse_rfc3339(value) if isinstance(value, str) else value
+        if not isinstance(moment, dt.datetime) or moment.tzinfo is None:
+            return None
+        return moment.astimezone(dt.timezone.utc).replace(microsecond=0)
+    except (ValueError, OverflowError):
+        return None  # year 1 in local time falls off the calendar when moved to UTC
+
+
+def _answered_at(response: dict[str, Any]) -> dt.datetime | None:
+    """The endpoint's own Date header: the clock expiry is judged against (ours may be wrong)."""
+    from email.utils import parsedate_to_datetime
+
+    headers = response.get("ResponseMetadata", {}).get("HTTPHeaders", {})
+    date = headers.get("date") if isinstance(headers, dict) else None
+    try:
+        moment = parsedate_to_datetime(date) if isinstance(date, str) else None
+    except (TypeError, ValueError):
+        return None
+    return moment if moment is not None and moment.tzinfo is not None else None
+
+
+def parse_sts_credentials(response: dict[str, Any], what: str) -> Credentials:
+    """The ``Credentials`` of an STS answer, checked; AwsError (never a KeyError) when malformed.
+
+    Every field must be a non-empty string and the expiry a real moment after the
+    endpoint's own clock (its Date header) and at most two days past it.
+    """
+    raw = response.get("Credentials")
+    if not isinstance(raw, dict):
+        raise AwsError(f"{what} failed: the answer holds no credentials", code="MalformedResponse")
+    fields = [raw.get(name) for name in ("AccessKeyId", "SecretAccessKey", "SessionToken")]
+    missing = [
+        name
+        for name, value in zip(("AccessKeyId", "SecretAccessKey", "SessionToken"), fields, strict=True)
+        if not isinstance(value, str) or not value
+    ]
+    if missing:
+        raise AwsError(f"{what} failed: the answer has no {', '.join(missing)}", code="MalformedResponse")
+    expires_at = _parse_expiration(raw.get("Expiration"))
+    if expires_at is None:
+        raise AwsError(f"{what} failed: the answer has no valid Expiration", code="MalformedResponse")
+    answered_at = _answered_at(response)
+    if answered_at is not None and not answered_at < expires_at <= answered_at + _LONGEST_SESSION:
+        raise AwsError(
+            f"{what} failed: the answer's credentials expire at {expires_at:%Y-%m-%dT%H:%M:%SZ}, "
+            f"which is not within two days after it was sent ({answered_at:%Y-%m-%dT%H:%M:%SZ})",
+            code="MalformedResponse",
+        )
+    access_key_id, secret_access_key, session_token = (str(value) for value in fields)
+    return Credentials(access_key_id, secret_access_key, session_token, expires_at)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,7 +111,7 @@ def fetch_session_token(
         response = clients.make_client("sts", credentials, endpoint).get_session_token(**params)
     except Exception as e:  # noqa: BLE001 - every botocore failure becomes an AwsError
         raise translate(e, what, "check the keys stored for this profile (awsafe add)") from e
-    return credentials_from(response)
+    return parse_sts_credentials(response, what)
 
 
 def fetch_assume_role(
@@ -81,7 +141,7 @@ def fetch_assume_role(
         response = clients.make_client("sts", credentials, endpoint).assume_role(**params)
     except Exception as e:  # noqa: BLE001 - every botocore failure becomes an AwsError
         raise translate(e, what, hint) from e
-    return credentials_from(response)
+    return parse_sts_credentials(response, what)
 
 
 ALLOW_ALL = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}'
@@ -102,7 +162,7 @@ def fetch_federation_token(
         )
     except Exception as e:  # noqa: BLE001 - every botocore failure becomes an AwsError
         raise translate(e, what, "check the keys stored for this profile (awsafe add)") from e
-    return credentials_from(response)
+    return parse_sts_credentials(response, what)
 
 
 def fetch_caller_identity(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import re
 
-from awsafe.config.edit import append_profile_section
+from awsafe.config.edit import append_profile_section, check_profile_name
 from awsafe.config.resolve import resolve_profile
 from awsafe.credentials.stored import StoredKeys
 from awsafe.environment import Environment
@@ -64,7 +64,7 @@ def _read_keys(args: argparse.Namespace, env: Environment) -> Credentials:
 def run(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: Environment) -> int:
     if tail:
         raise UsageError("add takes no command; secrets are never read from arguments")
-    profile = args.profile
+    profile = check_profile_name(args.profile)  # before anything is stored under it
     config = read_config(env)
     section = config.profiles.get(profile)
     resolved = resolve_profile(config, profile, {})

@@ -7,7 +7,7 @@ import dataclasses
 import logging
 import os
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from awsafe.cli.childenv import render_child_environment
 from awsafe.environment import Environment
@@ -37,6 +37,8 @@ class ExecOptions:
     ec2_server: bool = False
     lazy: bool = False
     imds_v1: bool = False
+    # The command came without '--' (`exec PROFILE word`): the word may be a pasted secret.
+    unmarked: bool = False
 
     @property
     def server_flag(self) -> str | None:
@@ -129,6 +131,7 @@ def run(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: 
         ec2_server=args.ec2_server,
         lazy=args.lazy,
         imds_v1=args.imds_v1,
+        unmarked=bool(args.args),
     )
     if exec_options.server_flag:
         return exec_with_server(exec_options, options, env)
@@ -176,7 +179,10 @@ def exec_with_server(exec_options: ExecOptions, options: GlobalOptions, env: Env
         command = _command_or_shell(exec_options.command, env, request.profile)
         env.stdout.flush()
         env.stderr.flush()
-        return run_child(command, child_env)
+        try:
+            return run_child(command, child_env)
+        except CommandError as e:
+            _raise_cannot_start(exec_options, e, e.__cause__)
     finally:
         endpoint.stop()
 
@@ -199,5 +205,22 @@ def exec_command(
     try:
         execve(command[0], command, child_env)
     except OSError as e:
-        raise CommandError.cannot_start(command[0], e) from e
+        _raise_cannot_start(exec_options, CommandError.cannot_start(command[0], e), e)
     return ExitCode.OK  # reached only with a test double for execve
+
+
+def _raise_cannot_start(
+    exec_options: ExecOptions, error: CommandError, cause: BaseException | None
+) -> NoReturn:
+    """Raise ``error``, but never naming a program given without '--' (a stray pasted secret is
+    the classic case): only its length is told, as for any unexpected argument, and the cause
+    (whose text holds the word) is dropped even from --debug."""
+    if not exec_options.unmarked or not exec_options.command:
+        raise error from cause
+    what = "command not found" if error.exit_code == ExitCode.COMMAND_NOT_FOUND else "cannot run the command"
+    raise CommandError(
+        f"{what}: the word after the profile ({len(exec_options.command[0])} characters; "
+        "not shown, in case it is a secret)",
+        exit_code=error.exit_code,
+        hint="a command run by exec goes after '--': awsafe exec PROFILE -- COMMAND ARGS",
+    ) from None

@@ -30,6 +30,7 @@ import threading
 
 from awsafe.cli.execute import credential_request, refuse_nesting
 from awsafe.cli.serve import IMDS_ADDRESSES, Endpoint, ImdsEndpoint, start_ecs_endpoint, start_imds_endpoint
+from awsafe.durations import parse_whole_number
 from awsafe.environment import Environment
 from awsafe.errors import ExitCode, ServerError, UsageError
 from awsafe.process_guard import make_undumpable
@@ -55,7 +56,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "from other hosts: the token is then the only guard; not 0.0.0.0 or ::, name the "
         "bridge address; --imds allows only loopback or 169.254.169.254 aliased on lo)",
     )
-    parser.add_argument("--port", type=int, default=0, help="port to listen on (default: a random free port)")
+    parser.add_argument(
+        "--port",
+        # not type=int: int() takes any Unicode digit ("٨٠") and echoes thousands of them back
+        type=lambda text: parse_whole_number(text, "--port", 0, 65535),
+        default=0,
+        help="port to listen on (default: a random free port)",
+    )
     parser.add_argument("--lazy", action="store_true", help="fetch credentials on the first request")
     parser.add_argument(
         "--imds",

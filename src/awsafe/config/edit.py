@@ -6,11 +6,29 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from awsafe.errors import ConfigError
+from awsafe.errors import ConfigError, UsageError
 from awsafe.statedir import create_private_dirs
+
+# configparser ends a header at the first ']' and starts a comment at ';' or '#'; a line
+# break starts a new line. A name holding one would break the file or inject sections.
+_NOT_IN_NAME = frozenset("[];#")
+
+
+def check_profile_name(name: str) -> str:
+    """``name`` if awsafe may write it into a section header; UsageError (never echoing it) if not."""
+    if not name.strip():
+        raise UsageError("a profile name cannot be empty")
+    if name != name.strip():
+        raise UsageError("a profile name cannot start or end with a space")
+    if any(ch in _NOT_IN_NAME or not ch.isprintable() for ch in name):
+        raise UsageError(
+            "a profile name cannot contain '[', ']', ';', '#', a line break or another control character"
+        )
+    return name
 
 
 def profile_header(profile: str) -> str:
+    check_profile_name(profile)
     return "[default]" if profile == "default" else f"[profile {profile}]"
 
 
@@ -18,6 +36,10 @@ Sections = Sequence[tuple[str, Sequence[tuple[str, str]]]]  # (header, [(key, va
 
 
 def render_sections(sections: Sections) -> str:
+    for _, values in sections:
+        for key, value in values:
+            if not (key + value).isprintable():
+                raise UsageError(f"the value of {key} cannot hold a line break or a control character")
     return "\n".join(
         header + "\n" + "".join(f"{key} = {value}\n" for key, value in values) for header, values in sections
     )

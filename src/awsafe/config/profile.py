@@ -7,6 +7,7 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 
+from awsafe.durations import parse_whole_number
 from awsafe.errors import ConfigError
 
 ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$", re.ASCII)
@@ -102,14 +103,14 @@ def parse_tag_keys(text: str) -> tuple[str, ...]:
 
 
 def parse_duration_seconds(text: str, where: str) -> dt.timedelta:
-    try:
-        seconds = int(text)
-    except ValueError:
-        raise ConfigError(f"{where}: duration_seconds must be a whole number, got {text!r}") from None
-    duration = dt.timedelta(seconds=seconds)
-    if not MIN_ROLE_DURATION <= duration <= MAX_ROLE_DURATION:
-        raise ConfigError(f"{where}: duration_seconds must be between 900 and 43200, got {seconds}")
-    return duration
+    seconds = parse_whole_number(
+        text,
+        f"{where}: duration_seconds",
+        int(MIN_ROLE_DURATION.total_seconds()),
+        int(MAX_ROLE_DURATION.total_seconds()),
+        error=ConfigError,
+    )
+    return dt.timedelta(seconds=seconds)
 
 
 def build_profile(

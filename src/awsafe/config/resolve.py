@@ -14,6 +14,10 @@ from awsafe.config.parse import ConfigFile, Section
 from awsafe.config.profile import SOURCE_KEYS, ProfileConfig, build_profile
 from awsafe.errors import ConfigError, ProfileNotFoundError
 
+# Hops of source_profile, or of include_profile, that one profile may take. Neither the AWS
+# CLI nor aws-vault has a limit; real chains are 2-4 deep, and an endless one must end in
+# a message, not in Python's recursion limit.
+MAX_CHAIN = 64
 # Environment variables that apply to every profile in a chain ...
 CHAIN_ENV = {"AWS_MFA_SERIAL": "mfa_serial", "AWS_STS_REGIONAL_ENDPOINTS": "sts_regional_endpoints"}
 # ... and those that apply only to the profile the user named.
@@ -41,6 +45,11 @@ def _merge_includes(
     wheres: dict[str, str] = {}
     include = section.values.get("include_profile")
     if include:
+        if len(seen) > MAX_CHAIN:
+            raise ConfigError(
+                f"{section.where('include_profile')}: include_profile chain of profile {seen[0]!r} "
+                f"is longer than {MAX_CHAIN} profiles"
+            )
         if include in seen:
             loop = " -> ".join((*seen, include))
             raise ConfigError(f"{section.where('include_profile')}: include_profile loop: {loop}")
@@ -137,6 +146,11 @@ def resolve_chain(
         source = current.source_profile
         assert source is not None
         names = [p.name for p in chain]
+        if len(chain) > MAX_CHAIN:
+            raise ConfigError(
+                f"{current.where}: source_profile chain of profile {name!r} is longer than "
+                f"{MAX_CHAIN} profiles"
+            )
         if source in names:
             loop = " -> ".join((*names[names.index(source) :], source))
             raise ConfigError(f"{current.where}: source_profile loop: {loop}")

@@ -25,7 +25,7 @@ from awsafe.clock import Clock
 from awsafe.credentials.provider import Provider
 from awsafe.credentials.record import PREFIX, is_bound_to_keys, parse_record, render_binding, render_record
 from awsafe.credentials.stored import StoredKeys
-from awsafe.errors import StoreCorruptError
+from awsafe.errors import NoCredentialsError, StoreCorruptError, VaultCorruptError
 from awsafe.model import Credentials
 from awsafe.vault.base import Store
 
@@ -129,6 +129,8 @@ class SessionCache:
             if raw is None:
                 return None
             cached = _decode(raw)
+        except VaultCorruptError:
+            raise  # the whole vault is broken: say so, not "a cached session is unreadable"
         except StoreCorruptError:
             log.warning("a cached session of %s is unreadable; fetching a new one", key.describe())
             return None  # a cache heals itself: the fetch that follows overwrites the item
@@ -142,6 +144,9 @@ class SessionCache:
     def bind(self, key: SessionKey) -> dict[str, object]:
         """The binding of a session about to be fetched for ``key``: call it BEFORE fetching."""
         return render_binding(list(key.chain), self._keys.get)
+
+    def has_expired(self, credentials: Credentials) -> bool:
+        return credentials.expires_within(self._clock(), dt.timedelta(0))
 
     def put(self, key: SessionKey, credentials: Credentials, binding: dict[str, object]) -> None:
         self._store.set(PREFIX + key.name, _encode(key, credentials, binding))
@@ -201,6 +206,12 @@ class CachedProvider:
             binding = self._cache.bind(self.key)  # the keys as they are before the fetch reads them
             credentials = self._inner.retrieve()
             if credentials.expires_at is not None:
+                if self._cache.has_expired(credentials):
+                    # a source that hands out dead credentials is broken; never serve or keep them
+                    raise NoCredentialsError(
+                        f"{self._inner.describe()} gave credentials that had already expired "
+                        f"(at {credentials.expires_at:%Y-%m-%dT%H:%M:%SZ})"
+                    )
                 self._cache.put(self.key, credentials, binding)
             return credentials
 

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
+import selectors
 import shlex
 import subprocess
+import time
 
 from awsafe.environment import without_passphrase
 from awsafe.errors import NoCredentialsError
 from awsafe.model import Credentials, parse_rfc3339
 
 TIMEOUT_SECONDS = 300
+# The SDK format is a few hundred bytes (a session token ~1 KiB); more is not credentials.
+MAX_OUTPUT = 1024 * 1024
+# An Expiration outside these is not a time a credential source means (year 1, year 9999).
+EARLIEST_EXPIRY = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
+LATEST_EXPIRY = dt.datetime(9000, 1, 1, tzinfo=dt.timezone.utc)
 
 
 class ProcessProvider:
@@ -34,42 +42,90 @@ class ProcessProvider:
             ) from e
         if not argv:
             raise self._fail("is empty")
+        output = self._run(argv)
+        return self._parse(output)
+
+    def _run(self, argv: list[str]) -> bytes:
+        """Its stdout, read as it comes so that no more than MAX_OUTPUT is ever held."""
         try:
             # stderr stays the user's: the process may explain or prompt there
-            done = subprocess.run(
-                argv,
-                env=without_passphrase(os.environ),
-                stdout=subprocess.PIPE,
-                stdin=subprocess.DEVNULL,
-                timeout=TIMEOUT_SECONDS,
-                check=False,
+            proc = subprocess.Popen(
+                argv, env=without_passphrase(os.environ), stdout=subprocess.PIPE, stdin=subprocess.DEVNULL
             )
         except FileNotFoundError as e:
             raise self._fail("was not found") from e
-        except subprocess.TimeoutExpired as e:
-            raise self._fail(f"did not finish within {TIMEOUT_SECONDS}s") from e
         except OSError as e:
             raise self._fail(f"could not run ({e.strerror})") from e
-        if done.returncode != 0:
-            raise self._fail(f"failed with exit code {done.returncode}")
-        return self._parse(done.stdout)
+        assert proc.stdout is not None
+        deadline = time.monotonic() + TIMEOUT_SECONDS
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            with selectors.DefaultSelector() as selector:
+                selector.register(proc.stdout, selectors.EVENT_READ)
+                while True:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        raise self._fail(f"did not finish within {TIMEOUT_SECONDS}s")
+                    if not selector.select(left):
+                        continue
+                    chunk = os.read(proc.stdout.fileno(), 65536)
+                    if not chunk:
+                        break
+                    size += len(chunk)
+                    if size > MAX_OUTPUT:
+                        raise self._fail(f"printed more than {MAX_OUTPUT // 1024} KiB (stopped it)")
+                    chunks.append(chunk)
+            try:
+                returncode = proc.wait(timeout=max(deadline - time.monotonic(), 0.01))
+            except subprocess.TimeoutExpired:
+                raise self._fail(f"did not finish within {TIMEOUT_SECONDS}s") from None
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            proc.stdout.close()
+        if returncode != 0:
+            raise self._fail(f"failed with exit code {returncode}")
+        return b"".join(chunks)
 
     def _parse(self, output: bytes) -> Credentials:
+        # never echo the output: it holds secrets
         try:
             data = json.loads(output)
-            if data.get("Version") != 1:
-                raise self._fail("printed a document whose Version is not 1")
-            expiration = data.get("Expiration")
-            return Credentials(
-                access_key_id=data["AccessKeyId"],
-                secret_access_key=data["SecretAccessKey"],
-                session_token=data.get("SessionToken") or None,
-                # no Expiration means long-lived keys (aws-vault #1182): accepted, never cached
-                expires_at=parse_rfc3339(expiration) if expiration else None,
-            )
-        except (ValueError, KeyError, TypeError, AttributeError) as e:
-            # never echo the output: it holds secrets
+        except (ValueError, RecursionError) as e:
             raise self._fail("printed something that is not credential_process JSON") from e
+        if not isinstance(data, dict):
+            raise self._fail("printed something that is not credential_process JSON")
+        if type(data.get("Version")) is not int or data["Version"] != 1:
+            raise self._fail("printed a document whose Version is not 1")
+        for name in ("AccessKeyId", "SecretAccessKey"):
+            value = data.get(name)
+            if not isinstance(value, str) or not value.strip():
+                raise self._fail(f"printed a document without a {name} (a non-empty string)")
+        token = data.get("SessionToken")
+        if token is not None and not isinstance(token, str):
+            raise self._fail("printed a SessionToken that is not a string")
+        return Credentials(
+            access_key_id=data["AccessKeyId"],
+            secret_access_key=data["SecretAccessKey"],
+            session_token=token or None,
+            # no Expiration means long-lived keys (aws-vault #1182): accepted, never cached
+            expires_at=self._expiration(data.get("Expiration")),
+        )
+
+    def _expiration(self, value: object) -> dt.datetime | None:
+        if value is None:
+            return None
+        try:
+            if not isinstance(value, str) or len(value) > 64:
+                raise ValueError(value)
+            moment = parse_rfc3339(value)
+            if not EARLIEST_EXPIRY <= moment <= LATEST_EXPIRY:
+                raise ValueError(value)
+        except (ValueError, OverflowError) as e:
+            raise self._fail("printed an Expiration that is not an RFC 3339 time") from e
+        return moment
 
     def describe(self) -> str:
         return f"credential_process of {self.profile!r}"

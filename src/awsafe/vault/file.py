@@ -9,7 +9,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from awsafe.errors import StoreCorruptError, StoreError, StoreLockedError
+from awsafe.errors import StoreCorruptError, StoreError, StoreLockedError, VaultCorruptError
 from awsafe.statedir import check_private_dir, ensure_private_dir, read_private_file
 from awsafe.vault import fileformat as fmt
 from awsafe.vault.lock import exclusive_lock
@@ -118,7 +118,7 @@ class FileStore:
         if header is not None:
             return self._open(header, self._passphrase())
         if not create or self._item_files():
-            raise StoreCorruptError(f"the file vault in {self.directory} has items but no {fmt.HEADER_NAME}")
+            raise VaultCorruptError(f"the file vault in {self.directory} has items but no {fmt.HEADER_NAME}")
         passphrase = self._passphrase()
         self._ensure_directory()
         try:
@@ -178,7 +178,7 @@ class FileStore:
         try:
             return fmt.parse_header(data)
         except (ValueError, KeyError, TypeError, binascii.Error) as e:
-            raise StoreCorruptError(f"the file vault header {path} is corrupt: {e}") from e
+            raise VaultCorruptError(f"the file vault header {path} is corrupt: {e}") from e
 
     def _open_item(self, keys: fmt.Keys, name: str, blob: bytes) -> tuple[bytes, bytes]:
         opened = fmt.open_item(keys, name, blob)

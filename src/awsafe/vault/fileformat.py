@@ -25,6 +25,7 @@ AEAD_NAME = "AES-256-GCM"
 MIN_LOG2N, MAX_LOG2N = 10, 20
 ITEM_NAME = re.compile(r"[0-9a-f]{64}\.item")
 MAX_KEY_BYTES = 0xFFFF
+MAX_HEADER_BYTES = 64 * 1024  # ours is ~300 bytes
 _NONCE_LEN = 12
 _TAG_LEN = 16
 _SALT_LEN = 16
@@ -149,7 +150,12 @@ def render_header(header: Header) -> bytes:
 
 def parse_header(data: bytes) -> Header:
     """Validate a header document; ValueError/KeyError/TypeError say why it is bad."""
-    doc = json.loads(data.decode("utf-8"))
+    if len(data) > MAX_HEADER_BYTES:
+        raise ValueError(f"larger than {MAX_HEADER_BYTES} bytes")
+    try:
+        doc = json.loads(data.decode("utf-8"))
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise ValueError(f"not an {FORMAT} header")
     version = doc["version"]

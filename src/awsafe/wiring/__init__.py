@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
-import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,6 +22,8 @@ from awsafe.credentials.chain import ChainBuilder
 from awsafe.credentials.provider import Provider
 from awsafe.credentials.rules import MfaCodes, SessionOptions, endpoint_for_profile
 from awsafe.credentials.stored import StoredKeys
+from awsafe.durations import parse_duration as parse_duration  # re-exported for sso, rotate
+from awsafe.durations import parse_whole_number
 from awsafe.environment import Environment
 from awsafe.errors import PromptError, UsageError
 from awsafe.model import Credentials
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("awsafe")
 
-_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(h|m|s)")
 DEFAULT_SCRYPT_LOG2N = 17
 MIN_SCRYPT_LOG2N = 14  # the file vault accepts less; awsafe never creates one that weak
 MAX_SCRYPT_LOG2N = 20
@@ -46,18 +46,6 @@ class GlobalOptions:
     backend: str | None = None
     file_dir: str | None = None
     prompt: str | None = None
-
-
-def parse_duration(text: str, what: str) -> dt.timedelta:
-    """Go-style durations as aws-vault takes them (``1h``, ``90m``, ``1h30m``, ``3600s``) or seconds."""
-    value = text.strip()
-    if value.isdigit():
-        return dt.timedelta(seconds=int(value))
-    parts = _DURATION_PART.findall(value)
-    if not parts or "".join(n + u for n, u in parts) != value:
-        raise UsageError(f"{what}: {text!r} is not a duration (examples: 1h, 15m, 3600s)")
-    scale = {"h": 3600, "m": 60, "s": 1}
-    return dt.timedelta(seconds=sum(float(n) * scale[u] for n, u in parts))
 
 
 MIN_DURATION = dt.timedelta(minutes=15)
@@ -103,12 +91,7 @@ def _scrypt_log2n(env: Environment) -> int:
     text = env.get("AWSAFE_FILE_SCRYPT_LOG2N")
     if text is None:
         return DEFAULT_SCRYPT_LOG2N
-    if not text.isdigit() or not MIN_SCRYPT_LOG2N <= int(text) <= MAX_SCRYPT_LOG2N:
-        raise UsageError(
-            f"AWSAFE_FILE_SCRYPT_LOG2N must be a whole number from {MIN_SCRYPT_LOG2N} to "
-            f"{MAX_SCRYPT_LOG2N}, got {text!r}"
-        )
-    return int(text)
+    return parse_whole_number(text, "AWSAFE_FILE_SCRYPT_LOG2N", MIN_SCRYPT_LOG2N, MAX_SCRYPT_LOG2N)
 
 
 def open_vault(options: GlobalOptions, env: Environment) -> Store:

@@ -1,0 +1,164 @@
+"""Hostile or careless input: endless profile chains, a broken vault header, a stray word
+after `exec PROFILE`, profile names that would break ~/.aws/config. Each ends in one clear
+line and the right exit code, never a recursion crash, a misleading message or an echo."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import Seed, SsoWorld
+from tests.support.env import run_awsafe
+
+KEY_ID = "AKIAIOSFODNN7EXAMPLE"
+SECRET = "stray-secret-value/0123456789+abcdefghij"
+
+
+def _config_path() -> Path:
+    return Path(os.environ["AWS_CONFIG_FILE"])
+
+
+def _write_config(text: str) -> None:
+    _config_path().parent.mkdir(parents=True, exist_ok=True)
+    _config_path().write_text(text)
+
+
+def _one_line(result: subprocess.CompletedProcess[str], code: int) -> str:
+    assert result.returncode == code, (result.returncode, result.stderr)
+    assert "Traceback" not in result.stderr and "RecursionError" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert 1 <= len(lines) <= 2, result.stderr
+    return lines[0]
+
+
+def _add(profile: str, *flags: str) -> subprocess.CompletedProcess[str]:
+    return run_awsafe(
+        "add", profile, "--env", *flags, env={"AWS_ACCESS_KEY_ID": KEY_ID, "AWS_SECRET_ACCESS_KEY": "s3cret"}
+    )
+
+
+# -- endless chains ----------------------------------------------------------------------------
+
+
+def test_a_400_deep_source_profile_chain_is_a_config_error() -> None:
+    sections = ["[profile p0]\nregion = us-east-1\n"]
+    sections += [f"[profile p{i}]\nsource_profile = p{i - 1}\n" for i in range(1, 400)]
+    _write_config("".join(sections))
+    line = _one_line(run_awsafe("export", "p399"), 3)
+    assert "source_profile chain of profile 'p399' is longer than 64 profiles" in line
+
+
+def test_a_1000_deep_include_profile_chain_is_a_config_error() -> None:
+    sections = ["[profile i0]\nregion = us-east-1\n"]
+    sections += [f"[profile i{i}]\ninclude_profile = i{i - 1}\n" for i in range(1, 1000)]
+    _write_config("".join(sections))
+    line = _one_line(run_awsafe("export", "i999"), 3)
+    assert "include_profile chain of profile 'i999' is longer than 64 profiles" in line
+
+
+def test_a_chain_of_64_hops_still_works(seed: Seed) -> None:
+    hops = [f"[profile hop{i}]\nsource_profile = {'demo' if i == 0 else f'hop{i - 1}'}\n" for i in range(64)]
+    seed.append_config("\n" + "".join(hops))
+    result = run_awsafe("export", "hop63", env=seed.env)
+    assert result.returncode == 0, result.stderr
+    assert len(seed.moto.calls("GetSessionToken")) == 1
+
+
+# -- a broken vault header -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "header",
+    [b"{}", b"null", b'{"format": "awsafe-file-vault"}', b"[" * 100_000],
+    ids=["empty object", "null", "no version", "deep nesting"],
+)
+@pytest.mark.parametrize("command", [["export", "demo"], ["export", "test"], ["list"]])
+def test_a_corrupt_vault_header_is_named_and_nothing_else(
+    seed: Seed, header: bytes, command: list[str]
+) -> None:
+    assert run_awsafe("export", "test", env=seed.env).returncode == 0  # a memo for the fast path
+    vault_json = Path(os.environ["AWSAFE_FILE_DIR"]) / "vault.json"
+    vault_json.write_bytes(header)
+    result = run_awsafe(*command, env=seed.env)
+    line = _one_line(result, 4)
+    assert line.startswith(f"awsafe: the file vault header {vault_json} is corrupt"), result.stderr
+    assert "cached session" not in result.stderr
+    assert vault_json.read_bytes() == header  # never rewritten
+
+
+# -- exec PROFILE <stray word> ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("flags", [[], ["--debug"], ["--ecs-server"]], ids=["plain", "debug", "server"])
+def test_a_stray_word_after_the_profile_is_never_echoed(seed: Seed, flags: list[str]) -> None:
+    result = run_awsafe("exec", *flags, "test", SECRET, env=seed.env)
+    assert result.returncode == 127, result.stderr
+    assert SECRET not in result.stderr and SECRET not in result.stdout
+    assert "Traceback" not in result.stderr or flags == ["--debug"]
+    assert f"command not found: the word after the profile ({len(SECRET)} characters" in result.stderr
+    assert "awsafe exec PROFILE -- COMMAND" in result.stderr
+
+
+def test_a_command_after_double_dash_is_still_named(seed: Seed) -> None:
+    result = run_awsafe("exec", "test", "--", "no-such-program-xyz", env=seed.env)
+    assert result.returncode == 127
+    assert "command not found: no-such-program-xyz" in result.stderr
+
+
+# -- profile names that would break ~/.aws/config ---------------------------------------------
+
+BAD_NAMES = {
+    "closing bracket": "x]",
+    "injected section": "x]\n[profile evil]\ncredential_process = /tmp/evil",
+    "semicolon": "a;b",
+    "hash": "a#b",
+    "newline": "a\nb",
+    "carriage return": "a\rb",
+    "leading space": " lead",
+    "trailing space": "trail ",
+    "empty": "",
+    "blank": "   ",
+    "opening bracket": "[x",
+    "line separator": "a\u2028b",
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_NAMES.values()), ids=list(BAD_NAMES))
+@pytest.mark.parametrize("flags", [[], ["--no-add-config"]], ids=["add-config", "no-add-config"])
+def test_add_refuses_a_profile_name_that_breaks_the_config(name: str, flags: list[str]) -> None:
+    _write_config("[profile demo]\nregion = us-east-1\n")
+    before = _config_path().read_bytes()
+    line = _one_line(_add(name, *flags), 2)
+    assert line.startswith("awsafe: a profile name cannot"), line
+    assert _config_path().read_bytes() == before
+    listed = run_awsafe("list", "--credentials")
+    assert listed.returncode == 0 and listed.stdout == ""  # nothing stored under it
+
+
+def test_add_still_takes_ordinary_names() -> None:
+    for name in ("dev", "my-team.prod@eu", "with inner space", "default", "ünïcode"):
+        result = _add(name)
+        assert result.returncode == 0, result.stderr
+    text = _config_path().read_text()
+    assert "[profile with inner space]\n" in text and "[default]\n" in text and "[profile ünïcode]\n" in text
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [
+        ["--prefix", "x]\n[profile evil]\ncredential_process = /tmp/evil\n#"],
+        ["--region", "eu-west-1\ncredential_process = /tmp/evil"],
+    ],
+    ids=["prefix", "region"],
+)
+def test_sso_populate_refuses_to_write_what_would_inject_sections(sso: SsoWorld, flags: list[str]) -> None:
+    before = sso.config.read_bytes()
+    result = run_awsafe("sso", "populate", "--sso-session", "corp", "--write", *flags, env=sso.env)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr and "evil" not in result.stderr
+    assert result.stderr.splitlines()[-1].startswith("awsafe: "), result.stderr  # after the sign-in
+    assert "cannot" in result.stderr.splitlines()[-1]
+    assert sso.config.read_bytes() == before
