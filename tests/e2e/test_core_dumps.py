@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.conftest import Seed, SsoWorld
+from tests.support.browser import browser_command
 from tests.support.env import awsafe_executable, run_awsafe
+from tests.support.fake_federation import FakeFederation
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc and prctl are Linux's")
 
@@ -115,3 +117,15 @@ def test_an_sso_sign_in_makes_awsafe_not_dumpable(sso: SsoWorld) -> None:
     assert "not dumpable while signing in" in signed_in.stderr
     cached = run_awsafe("--debug", "export", "sso-dev", env=sso.env)  # no sign-in: no need
     assert cached.returncode == 0 and "dumpable" not in cached.stderr
+
+
+@linux_only
+def test_login_waiting_for_the_browser_makes_awsafe_not_dumpable(seed: Seed, tmp_path: Path) -> None:
+    with FakeFederation(seed.moto.url, moto_calls=seed.moto.calls) as federation:
+        env = {**seed.env, **federation.env(), "BROWSER": browser_command()}
+        env["FAKE_BROWSER_LOG"] = str(tmp_path / "browser.log")
+        opened = run_awsafe("--debug", "login", "test", env=env)
+        printed = run_awsafe("--debug", "login", "test", "--stdout", env=env)  # no wait: no need
+    assert opened.returncode == 0, opened.stderr
+    assert re.search(r"process \d+ is not dumpable while the browser signs in", opened.stderr)
+    assert printed.returncode == 0 and "dumpable" not in printed.stderr

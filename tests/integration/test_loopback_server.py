@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import http.client
+import os
 import socket
+import subprocess
+import sys
 import time
 import urllib.parse
+from pathlib import Path
 
 import pytest
 
@@ -152,3 +156,69 @@ def test_login_without_a_browser_closes_at_once(monkeypatch: pytest.MonkeyPatch)
     with pytest.raises(UsageError, match="no browser could be opened"):
         login_command._open_once(TARGET)
     assert refuses(port_of(opened[0]))
+
+
+# A child that serves a one-time redirect, then uses up its descriptors on command ("fill")
+# and gives one back ("free"); it answers each command on stdout.
+_STARVED_SERVER = """
+import os, resource, sys
+from awsafe.loopback.onetime import RedirectServer
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (min(256, soft), hard))
+held = []
+with RedirectServer(sys.argv[1]) as once:
+    print(once.url, flush=True)
+    for line in sys.stdin:
+        if line.strip() == "fill":
+            try:
+                while True:
+                    held.append(os.open(os.devnull, os.O_RDONLY))
+            except OSError:
+                print(len(held), flush=True)
+        elif line.strip() == "free":
+            for fd in held[-4:]:
+                os.close(fd)
+            del held[-4:]
+            print("freed", flush=True)
+"""
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/<pid>/stat")
+def test_out_of_descriptors_the_sign_in_listener_does_not_spin_and_serves_the_browser() -> None:
+    child = subprocess.Popen(
+        [sys.executable, "-c", _STARVED_SERVER, TARGET],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdin is not None and child.stdout is not None
+    waiting: list[socket.socket] = []
+    try:
+        url = child.stdout.readline().strip()
+        child.stdin.write("fill\n")
+        child.stdin.flush()
+        assert int(child.stdout.readline()) > 0
+        # Each of these now makes accept() fail with EMFILE while it waits in the backlog.
+        waiting = [socket.create_connection(("127.0.0.1", port_of(url)), timeout=5) for _ in range(20)]
+        time.sleep(0.2)
+        cpu_before, wall_before = _cpu_seconds(child.pid), time.monotonic()
+        time.sleep(1.5)
+        cpu = _cpu_seconds(child.pid) - cpu_before
+        wall = time.monotonic() - wall_before
+        assert cpu < 0.25 * wall, f"{cpu:.2f} s of CPU in {wall:.2f} s: the listener spins on EMFILE"
+        child.stdin.write("free\n")
+        child.stdin.flush()
+        assert child.stdout.readline().strip() == "freed"
+        for sock in waiting:
+            sock.close()
+        assert fetch(url)[0] == 303  # the browser still gets its redirect
+    finally:
+        for sock in waiting:
+            sock.close()
+        child.kill()
+        child.wait()

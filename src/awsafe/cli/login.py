@@ -13,6 +13,8 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
+import logging
+import os
 
 from awsafe.cli.execute import credential_request
 from awsafe.config.profile import ProfileConfig
@@ -21,6 +23,7 @@ from awsafe.credentials.stored import StoredKeys
 from awsafe.environment import Environment
 from awsafe.errors import ExitCode, LoginError, UsageError
 from awsafe.model import Credentials
+from awsafe.process_guard import make_undumpable
 from awsafe.vault.base import Store
 from awsafe.wiring import (
     CredentialRequest,
@@ -35,6 +38,8 @@ ONE_HOUR = dt.timedelta(hours=1)
 BROWSER_WAIT = dt.timedelta(minutes=5)  # a cold browser start, a profile picker; the token lasts 15 min
 MIN_FEDERATION = dt.timedelta(seconds=900)
 MAX_FEDERATION = dt.timedelta(seconds=129600)
+
+log = logging.getLogger("awsafe")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -87,6 +92,9 @@ def _open_once(url: str) -> None:
     from awsafe.browser import open_in_browser
     from awsafe.loopback.onetime import RedirectServer
 
+    # The wait can take minutes, with the sign-in token and the credentials behind it in memory.
+    if make_undumpable():
+        log.debug("process %d is not dumpable while the browser signs in", os.getpid())
     with RedirectServer(url) as once:
         if not open_in_browser(once.url):
             raise UsageError(

@@ -23,11 +23,12 @@ import threading
 import time
 from collections.abc import Callable
 
+from awsafe.server.acceptor import Acceptor, open_listener
+
 LOOPBACK = "127.0.0.1"
 CLIENT_SECONDS = 5.0  # for the whole exchange on one connection, however the client paces it
 MAX_CONNECTIONS = 32
 MAX_REQUEST_HEAD = 16384
-LISTEN_BACKLOG = 64
 END_OF_HEAD = b"\r\n\r\n"
 
 _PAGE = (
@@ -125,18 +126,19 @@ class LoopbackServer:
 
     def __init__(self, route: Route) -> None:
         self._route = route
-        self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener = open_listener(LOOPBACK, 0)
         try:
-            self._listener.bind((LOOPBACK, 0))
-            self._listener.listen(LISTEN_BACKLOG)
-            self._listener.setblocking(False)
             self._wake_reader, self._wake_writer = socket.socketpair()
         except OSError:
-            self._listener.close()
+            listener.close()
             raise
+        # Out of descriptors, accept() fails while the client waits in the backlog: the shared
+        # acceptor neither spins on that nor gives up on the browser (a spare descriptor).
+        self._acceptor = Acceptor(listener, self._admit, self._evict_oldest)
+        self._listener = listener
         self.port = int(self._listener.getsockname()[1])
         self._selector = selectors.DefaultSelector()
-        self._selector.register(self._listener, selectors.EVENT_READ)
+        self._acceptor.watch(self._selector, None)
         self._selector.register(self._wake_reader, selectors.EVENT_READ)
         self._connections: dict[socket.socket, _Connection] = {}  # oldest first
         self._answered = threading.Event()
@@ -167,7 +169,8 @@ class LoopbackServer:
         for connection in list(self._connections.values()):
             self._drop(connection)
         self._selector.close()
-        for sock in (self._listener, self._wake_reader, self._wake_writer):
+        self._acceptor.close()
+        for sock in (self._wake_reader, self._wake_writer):
             sock.close()
 
     def __enter__(self) -> LoopbackServer:
@@ -185,11 +188,14 @@ class LoopbackServer:
             self._answered.set()
 
     def _turn(self) -> None:
-        nearest = min((c.deadline for c in self._connections.values()), default=None)
+        deadlines = [c.deadline for c in self._connections.values()]
+        if self._acceptor.paused_until:
+            deadlines.append(self._acceptor.paused_until)
+        nearest = min(deadlines, default=None)
         timeout = None if nearest is None else max(0.0, nearest - time.monotonic())
         for key, events in self._selector.select(timeout):
             if key.fileobj is self._listener:
-                self._accept()
+                self._acceptor.accept()
             elif key.fileobj is self._wake_reader:
                 self._stopping = True
             elif events & selectors.EVENT_WRITE:
@@ -199,22 +205,23 @@ class LoopbackServer:
         now = time.monotonic()
         for connection in [c for c in self._connections.values() if c.deadline <= now]:
             self._drop(connection)
+        self._acceptor.resume_if_due(now)
 
-    def _accept(self) -> None:
-        while True:
-            try:
-                sock, _ = self._listener.accept()
-            except (BlockingIOError, InterruptedError):
-                return
-            except OSError:
-                return  # e.g. out of descriptors: the client waits in the backlog
-            if len(self._connections) >= MAX_CONNECTIONS:
-                # A flood must not lock out the browser, which sends its request at once.
-                self._drop(next(iter(self._connections.values())))
-            sock.setblocking(False)
-            connection = _Connection(sock, time.monotonic() + CLIENT_SECONDS)
-            self._connections[sock] = connection
-            self._selector.register(sock, selectors.EVENT_READ, connection)
+    def _admit(self, sock: socket.socket, peer: object) -> None:
+        if len(self._connections) >= MAX_CONNECTIONS:
+            # A flood must not lock out the browser, which sends its request at once.
+            self._evict_oldest()
+        connection = _Connection(sock, time.monotonic() + CLIENT_SECONDS)
+        self._connections[sock] = connection
+        self._selector.register(sock, selectors.EVENT_READ, connection)
+
+    def _evict_oldest(self) -> bool:
+        """Drop the oldest connection to free a descriptor; False when there is none."""
+        oldest = next(iter(self._connections.values()), None)
+        if oldest is None:
+            return False
+        self._drop(oldest)
+        return True
 
     def _receive(self, connection: _Connection) -> None:
         try:
