@@ -247,3 +247,31 @@ def test_issued_credentials_are_read_from_iam_and_sts_answers() -> None:
     assert (session.access_key_id, session.session_token) == ("ASIA2", "t2")
     assert session.expires_at is not None and session.expires_at.year == 2030
     assert "s2" not in repr(session) and "t2" not in repr(session)
+
+
+def test_an_mfa_only_role_needs_a_token_code_or_an_mfa_session(
+    moto: MotoServer, alice: tuple[str, str]
+) -> None:
+    arn = moto.create_role("guarded", moto.user_arn("alice"), require_mfa=True)
+    sts = _client(moto, alice)
+    with pytest.raises(ClientError) as excinfo:
+        sts.assume_role(RoleArn=arn, RoleSessionName="plain")
+    assert _code(excinfo) == ("AccessDenied", 403)
+    mfa = {"SerialNumber": "arn:aws:iam::123456789012:mfa/alice", "TokenCode": "123456"}
+    direct = sts.assume_role(RoleArn=arn, RoleSessionName="direct", **mfa)["Credentials"]
+    session = sts.get_session_token(**mfa)["Credentials"]
+    _client(moto, session).assume_role(RoleArn=arn, RoleSessionName="via-session")
+    # A role session made with MFA carries it on: it may assume the role again.
+    _client(moto, direct).assume_role(RoleArn=arn, RoleSessionName="chained")
+    plain_role = _role_session(moto, alice, "no-mfa")
+    with pytest.raises(ClientError) as excinfo:
+        _client(moto, plain_role).assume_role(RoleArn=arn, RoleSessionName="chained-plain")
+    assert _code(excinfo) == ("AccessDenied", 403)
+    assert [c.rejected for c in moto.calls("AssumeRole")] == [
+        "AccessDenied",
+        None,
+        None,
+        None,
+        None,
+        "AccessDenied",
+    ]

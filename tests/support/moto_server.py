@@ -28,7 +28,7 @@ from urllib.parse import parse_qsl
 from xml.sax.saxutils import escape
 
 from tests.support.background import ServedInThread
-from tests.support.sigv4_verifier import Issued, SigV4Verifier, WireRequest
+from tests.support.sigv4_verifier import Issued, Rejection, SigV4Verifier, WireRequest
 
 if TYPE_CHECKING:
     pass
@@ -167,11 +167,15 @@ class RecordingMiddleware:
             host=environ.get("HTTP_HOST", ""),
             session_token=environ.get("HTTP_X_AMZ_SECURITY_TOKEN"),
         )
-        rejection = self.state.verifier.check(wire)
+        verdict = self.state.verifier.verify(wire)
+        signer = verdict if isinstance(verdict, Issued) else None
+        rejection = verdict if isinstance(verdict, Rejection) else None
+        if rejection is None:
+            rejection = self.state.verifier.authorize(call.action, params, signer)
         with self.state.lock:
             quiet = key_id is not None and key_id == self.state.unrecorded_key
         if quiet and rejection is None:
-            return self._forward(environ, start_response, call)
+            return self._forward(environ, start_response, call, signer)
         if rejection is not None:
             call.rejected, call.rejected_detail = rejection.code, rejection.detail
             with self.state.lock:
@@ -198,10 +202,12 @@ class RecordingMiddleware:
         if delay:
             time.sleep(delay)
         if fault is None:
-            return self._forward(environ, start_response, call)
+            return self._forward(environ, start_response, call, signer)
         return _answer_error(start_response, fault.code, fault.message, fault.status, "Injected")
 
-    def _forward(self, environ: dict[str, Any], start_response: StartResponse, call: Call) -> Iterable[bytes]:
+    def _forward(
+        self, environ: dict[str, Any], start_response: StartResponse, call: Call, signer: Issued | None
+    ) -> Iterable[bytes]:
         """Pass the request to moto; learn the secrets its answer issues (or the key it deletes)."""
         answered: list[Any] = []
         chunks: list[bytes] = []
@@ -221,7 +227,7 @@ class RecordingMiddleware:
                 close()
         payload = b"".join(chunks)
         status, headers = answered
-        self.state.verifier.learn(call.action, call.params, int(status.split()[0]), payload)
+        self.state.verifier.learn(call.action, call.params, int(status.split()[0]), payload, signer)
         start_response(status, headers)
         return [payload]
 
@@ -404,9 +410,14 @@ class MotoServer(ServedInThread):
         trusted_principal_arn: str,
         external_id: str | None = None,
         max_session_duration: int = 3600,
+        *,
+        require_mfa: bool = False,
     ) -> str:
         """Create a role trusting exactly `trusted_principal_arn`, optionally requiring an
-        sts:ExternalId; the role itself may do everything. Returns the role ARN."""
+        sts:ExternalId; the role itself may do everything. Returns the role ARN.
+
+        ``require_mfa``: the signature check refuses AssumeRole of it without MFA (moto's
+        auth mode cannot check that condition for MFA sessions)."""
         statement: dict[str, Any] = {
             "Effect": "Allow",
             "Principal": {"AWS": trusted_principal_arn},
@@ -423,6 +434,8 @@ class MotoServer(ServedInThread):
                 MaxSessionDuration=max_session_duration,
             )["Role"]["Arn"]
             iam.put_role_policy(RoleName=role_name, PolicyName="allow-all", PolicyDocument=ALLOW_ALL_POLICY)
+        if require_mfa:
+            self._state.verifier.require_mfa(arn)
         return arn
 
     @staticmethod

@@ -11,6 +11,12 @@ service of the credential scope) and answers as AWS would: an unknown key id or 
 session token that was not issued with it is ``InvalidClientTokenId``, a wrong
 secret ``SignatureDoesNotMatch``, an expired session ``ExpiredToken``. It never
 hand-writes SigV4, and its messages never contain a secret or a token.
+
+It also keeps the one trust condition moto cannot test (moto's auth mode refuses
+GetSessionToken credentials): a role declared MFA-only is assumed only with a
+TokenCode or with credentials that came from an MFA sign-in, like a trust policy
+with ``aws:MultiFactorAuthPresent``. moto's GetSessionToken pair is the same with
+and without MFA, so a key seen both ways counts as MFA (never a false refusal).
 """
 
 from __future__ import annotations
@@ -45,6 +51,7 @@ class Issued:
     session_token: str | None = dataclasses.field(default=None, repr=False)
     expires_at: dt.datetime | None = None
     source: str = "registered"  # the action that issued it
+    mfa: bool = False  # issued to a request that carried an MFA code, or to a session that had one
 
 
 @dataclasses.dataclass(frozen=True)
@@ -190,12 +197,14 @@ class SigV4Verifier:
         self._permanent = permanent
         self._issued: dict[str, list[Issued]] = {}
         self.clock: Callable[[], dt.datetime] = _utcnow  # a test may move it to expire sessions
+        self._mfa_roles: set[str] = set()
         self.reset()
 
     def reset(self) -> None:
         """Forget everything moto issued (after moto's own reset); keep the permanent keys."""
         with self._lock:
             self._issued = {}
+            self._mfa_roles = set()
         self.clock = _utcnow
         for issued in self._permanent:
             self.register(issued)
@@ -216,18 +225,44 @@ class SigV4Verifier:
         with self._lock:
             return list(self._issued.get(access_key_id, []))
 
-    def learn(self, action: str, params: Mapping[str, str], status: int, body: bytes) -> None:
+    def require_mfa(self, role_arn: str) -> None:
+        """From now on AssumeRole of ``role_arn`` needs MFA (a TokenCode, or an MFA session)."""
+        with self._lock:
+            self._mfa_roles.add(role_arn)
+
+    def authorize(self, action: str, params: Mapping[str, str], signer: Issued | None) -> Rejection | None:
+        """The MFA condition of the roles declared MFA-only (after the signature checked out)."""
+        with self._lock:
+            mfa_only = action == "AssumeRole" and params.get("RoleArn") in self._mfa_roles
+        if not mfa_only or params.get("TokenCode") or (signer is not None and signer.mfa):
+            return None
+        return Rejection(
+            "AccessDenied",
+            f"User is not authorized to perform: sts:AssumeRole on resource: {params.get('RoleArn')}",
+            403,
+            "the role needs MFA: no TokenCode, and the signing credentials did not come from an MFA sign-in",
+        )
+
+    def learn(
+        self, action: str, params: Mapping[str, str], status: int, body: bytes, signer: Issued | None = None
+    ) -> None:
         """Take note of what a successful answer issued or revoked."""
         if status != 200:
             return
         if action == "DeleteAccessKey" and params.get("AccessKeyId"):
             self.forget(params["AccessKeyId"])
             return
+        mfa = bool(params.get("TokenCode")) or (signer is not None and signer.mfa and action == "AssumeRole")
         for issued in parse_issued(action, body):
-            self.register(issued)
+            self.register(dataclasses.replace(issued, mfa=mfa))
 
     def check(self, request: WireRequest) -> Rejection | None:
         """None when ``request`` is signed with a secret issued for its key id, else the refusal."""
+        verdict = self.verify(request)
+        return verdict if isinstance(verdict, Rejection) else None
+
+    def verify(self, request: WireRequest) -> Issued | Rejection | None:
+        """The credential that signed ``request``, or the refusal; None for an allowed unsigned one."""
         header = request.headers.get("authorization")
         if not header:
             if "X-Amz-Signature=" in request.raw_uri:
@@ -270,7 +305,7 @@ class SigV4Verifier:
         mismatch = _payload_mismatch(request)
         if mismatch is not None:
             return mismatch
-        for issued in candidates:
+        for issued in sorted(candidates, key=lambda i: not i.mfa):  # see the module docstring
             expected = compute_signature(request, auth, issued.secret_access_key, token)
             if expected and hmac.compare_digest(expected, auth.signature):
                 if issued.expires_at is not None and issued.expires_at <= self.clock():
@@ -280,7 +315,7 @@ class SigV4Verifier:
                         403,
                         f"{auth.key_id} from {issued.source} expired at {issued.expires_at.isoformat()}",
                     )
-                return None
+                return issued
         sources = ", ".join(sorted({i.source for i in candidates}))
         return Rejection(
             "SignatureDoesNotMatch",
