@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import http.client
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -15,7 +16,7 @@ from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
 from tests.support.moto_server import ADMIN_ACCESS_KEY_ID, ADMIN_SECRET_ACCESS_KEY, MotoServer
-from tests.support.sigv4_verifier import SigV4Verifier, WireRequest, parse_issued
+from tests.support.sigv4_verifier import Issued, SigV4Verifier, WireRequest, parse_issued
 
 pytestmark = pytest.mark.signature_rejections
 
@@ -275,3 +276,17 @@ def test_an_mfa_only_role_needs_a_token_code_or_an_mfa_session(
         None,
         "AccessDenied",
     ]
+
+
+def test_a_body_that_differs_from_its_signed_content_hash_is_refused() -> None:
+    verifier = SigV4Verifier()
+    verifier.register(Issued("AKIAHASHHASHHASH0000", "hash-secret"))
+    request = AWSRequest(method="PUT", url="http://127.0.0.1:9/bucket/key", data=b"signed bytes")
+    request.headers["X-Amz-Content-SHA256"] = hashlib.sha256(b"signed bytes").hexdigest()
+    request.headers["Host"] = "127.0.0.1:9"
+    SigV4Auth(Credentials("AKIAHASHHASHHASH0000", "hash-secret"), "s3", "us-east-1").add_auth(request)
+    headers = {name.lower(): value for name, value in request.headers.items()}
+
+    assert verifier.check(WireRequest("PUT", "/bucket/key", headers, b"signed bytes")) is None
+    rejection = verifier.check(WireRequest("PUT", "/bucket/key", headers, b"other bytes!"))
+    assert rejection is not None and rejection.code == "XAmzContentSHA256Mismatch"
