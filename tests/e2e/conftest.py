@@ -75,8 +75,9 @@ def seed(moto: MotoServer, isolated_env: Path) -> Seed:
 @pytest.fixture
 def mfa_world(seed: Seed) -> Seed:
     moto = seed.moto
-    admin = moto.create_role("admin", moto.user_arn("demo"))
-    admin2 = moto.create_role("admin2", moto.user_arn("demo"))
+    # MFA-only, as their profiles' mfa_serial says: assumed without MFA, they are refused.
+    admin = moto.create_role("admin", moto.user_arn("demo"), require_mfa=True)
+    admin2 = moto.create_role("admin2", moto.user_arn("demo"), require_mfa=True)
     key_id, secret = moto.create_user_with_key("mfauser")
     seed.append_config(
         f"\n[profile admin]\nrole_arn = {admin}\nsource_profile = demo\nmfa_serial = {SERIAL}\n"

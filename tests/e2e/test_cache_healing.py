@@ -61,6 +61,7 @@ def test_clear_of_a_role_keeps_the_plain_sessions_of_its_source(seed: Seed) -> N
 
 
 def test_list_shows_sessions_of_vault_only_profiles(seed: Seed) -> None:
+    seed.moto.register_credentials(KEY_ID, SECRET)  # keys AWS knows, with no IAM user in moto
     added = run_awsafe(
         "add",
         "orphan",

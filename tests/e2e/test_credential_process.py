@@ -57,6 +57,10 @@ def test_static_output_is_accepted_and_not_cached(seed: Seed, tmp_path: Path) ->
 
 
 def test_a_role_on_top_of_credential_process(seed: Seed, tmp_path: Path) -> None:
+    # A session the process got from elsewhere: AWS knows it, moto never issued it.
+    seed.moto.register_credentials(
+        str(TEMPORARY["AccessKeyId"]), str(TEMPORARY["SecretAccessKey"]), str(TEMPORARY["SessionToken"])
+    )
     script, _ = _process(tmp_path, TEMPORARY)
     seed.append_config(
         f"\n[profile ext]\ncredential_process = {script}\n"

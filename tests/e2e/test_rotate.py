@@ -223,6 +223,7 @@ def test_rotate_no_session_uses_the_long_term_keys_even_with_mfa(mfa_world: Seed
 
 
 def test_rotate_refuses_keys_that_are_not_an_iam_users(seed: Seed) -> None:
+    seed.moto.register_credentials("AKIAUNKNOWNUNKNOWN00", "not-a-real-secret")  # AWS knows them
     added = run_awsafe(
         "add",
         "stranger",

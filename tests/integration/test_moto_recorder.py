@@ -9,10 +9,13 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
 from botocore.config import Config
+from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
-from tests.support.moto_server import ADMIN_ACCESS_KEY_ID, MotoServer
+from tests.support.moto_server import ADMIN_ACCESS_KEY_ID, ADMIN_SECRET_ACCESS_KEY, MotoServer
 
 
 def _sts_for(moto: MotoServer, key: tuple[str, str], **kwargs: Any) -> Any:
@@ -90,13 +93,10 @@ def test_iam_calls_are_recorded_as_iam(moto: MotoServer) -> None:
 
 
 def test_query_string_parameters_are_recorded(moto: MotoServer) -> None:
-    request = urllib.request.Request(
-        f"{moto.url}/?Action=GetCallerIdentity&Version=2011-06-15",
-        headers={
-            "Authorization": "AWS4-HMAC-SHA256 Credential=AKIDQUERYSTRING00000/20240101/"
-            "us-west-2/sts/aws4_request, SignedHeaders=host, Signature=00"
-        },
-    )
+    url = f"{moto.url}/?Action=GetCallerIdentity&Version=2011-06-15"
+    signed = AWSRequest(method="GET", url=url)
+    SigV4Auth(Credentials(ADMIN_ACCESS_KEY_ID, ADMIN_SECRET_ACCESS_KEY), "sts", "us-west-2").add_auth(signed)
+    request = urllib.request.Request(url, headers=dict(signed.headers.items()))
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     with opener.open(request, timeout=10) as response:
         assert response.status == 200
@@ -104,7 +104,8 @@ def test_query_string_parameters_are_recorded(moto: MotoServer) -> None:
     (call,) = moto.calls()
     assert (call.service, call.region, call.action) == ("sts", "us-west-2", "GetCallerIdentity")
     assert call.params == {"Action": "GetCallerIdentity", "Version": "2011-06-15"}
-    assert call.access_key_id == "AKIDQUERYSTRING00000"
+    assert call.access_key_id == ADMIN_ACCESS_KEY_ID
+    assert call.rejected is None
 
 
 def test_fail_next_fails_the_next_call_then_lets_the_following_one_through(
@@ -164,14 +165,23 @@ def test_parallel_callers_are_all_recorded(moto: MotoServer) -> None:
     assert names == sorted(f"session-{i}" for i in range(8))
 
 
+@pytest.mark.signature_rejections
 def test_auth_mode_rejects_an_unknown_key(moto: MotoServer) -> None:
     unknown = moto.admin_client("sts", aws_access_key_id="AKIAUNKNOWNKEY000000")
-    assert unknown.get_caller_identity()["Account"] == "123456789012"  # auth off: anything goes
+    with pytest.raises(ClientError) as excinfo:
+        unknown.get_caller_identity()  # auth off, but the signature check never saw this key
+    assert _error(excinfo)[:2] == ("InvalidClientTokenId", 403)
+    assert moto.calls()[-1].rejected == "InvalidClientTokenId"
 
+    # moto's own auth mode, behind the signature check: a key the check was told about but
+    # moto never issued is refused by moto itself.
+    moto.register_credentials("AKIAUNKNOWNKEY000000", ADMIN_SECRET_ACCESS_KEY)
+    assert unknown.get_caller_identity()["Account"] == "123456789012"  # auth off: moto takes it
     moto.enable_auth()
     with pytest.raises(ClientError) as excinfo:
         unknown.get_caller_identity()
     assert _error(excinfo)[:2] == ("InvalidClientTokenId", 403)
+    assert moto.calls()[-1].rejected is None, "refused by moto, not by the signature check"
 
     key = moto.create_user_with_key("carol")  # helpers work while auth is on
     assert moto.auth_enabled
@@ -242,6 +252,7 @@ def test_endpoint_env_points_plain_boto3_at_the_server(
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAENVONLY000000000")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
+    moto.register_credentials("AKIAENVONLY000000000", "secret")
     session = boto3.session.Session(region_name="us-east-1")
     config = Config(retries={"total_max_attempts": 1})
     session.client("sts", config=config).get_caller_identity()

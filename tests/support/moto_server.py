@@ -1,10 +1,14 @@
-"""A real moto server on 127.0.0.1:<ephemeral> with a recording, fault-injecting middleware.
+"""A real moto server on 127.0.0.1:<ephemeral> behind a signature check, a recorder and fault injection.
 
 moto accepts nearly anything, so tests assert on what reached the endpoint:
 every signed AWS request is recorded as a :class:`Call` (service, region,
-action, form parameters, signing key id). ``fail_next`` answers the next N
-calls of an action with an AWS query-protocol error instead of passing them
-to moto. See /work/shared/spec/testing.md.
+action, form parameters, signing key id). Before moto sees a request, the
+SigV4 verifier (tests/support/sigv4_verifier.py) checks it was signed with the
+secret moto issued for its key id; a refused request is recorded with
+``rejected`` set and answered as AWS would (``SignatureDoesNotMatch``,
+``InvalidClientTokenId``...). ``fail_next`` answers the next N calls of an
+action with an AWS query-protocol error instead of passing them to moto.
+See /work/shared/spec/testing.md.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from urllib.parse import parse_qsl
 from xml.sax.saxutils import escape
 
 from tests.support.background import ServedInThread
+from tests.support.sigv4_verifier import Issued, Rejection, SigV4Verifier, WireRequest
 
 if TYPE_CHECKING:
     pass
@@ -51,6 +56,8 @@ class Call:
     host: str = ""
     session_token: str | None = None
     injected: bool = False
+    rejected: str | None = None  # the verifier's error code when the signature did not check out
+    rejected_detail: str = ""  # why, for failure messages (never a secret)
 
 
 @dataclass
@@ -80,6 +87,11 @@ class _State:
     delays: list[_Delay] = field(default_factory=list)
     # Requests signed with this key are not recorded (the setup helpers' own IAM calls).
     unrecorded_key: str | None = None
+    verifier: SigV4Verifier = field(
+        default_factory=lambda: SigV4Verifier(
+            Issued(ADMIN_ACCESS_KEY_ID, ADMIN_SECRET_ACCESS_KEY, source="admin")
+        )
+    )
 
 
 def _parse_authorization(header: str) -> tuple[str | None, str, str]:
@@ -139,11 +151,12 @@ class RecordingMiddleware:
         if environ.get("PATH_INFO", "").startswith("/moto-api"):
             return self.app(environ, start_response)
         body = _read_body(environ)
+        params = _form_params(environ, body)
+        wire = WireRequest.from_environ(environ, body, params.get("Action", ""))  # before the rewrite below
         environ["wsgi.input"] = io.BytesIO(body)
         environ["CONTENT_LENGTH"] = str(len(body))
         environ.pop("HTTP_TRANSFER_ENCODING", None)
 
-        params = _form_params(environ, body)
         key_id, region, service = _parse_authorization(environ.get("HTTP_AUTHORIZATION", ""))
         call = Call(
             service=service,
@@ -154,10 +167,22 @@ class RecordingMiddleware:
             host=environ.get("HTTP_HOST", ""),
             session_token=environ.get("HTTP_X_AMZ_SECURITY_TOKEN"),
         )
+        verdict = self.state.verifier.verify(wire)
+        signer = verdict if isinstance(verdict, Issued) else None
+        rejection = verdict if isinstance(verdict, Rejection) else None
+        if rejection is None:
+            rejection = self.state.verifier.authorize(call.action, params, signer)
         with self.state.lock:
             quiet = key_id is not None and key_id == self.state.unrecorded_key
-        if quiet:
-            return self.app(environ, start_response)
+        if quiet and rejection is None:
+            return self._forward(environ, start_response, call, signer)
+        if rejection is not None:
+            call.rejected, call.rejected_detail = rejection.code, rejection.detail
+            with self.state.lock:
+                self.state.calls.append(call)
+            return _answer_error(
+                start_response, rejection.code, rejection.message, rejection.status, "Refused"
+            )
         fault = None
         delay = 0.0
         with self.state.lock:
@@ -177,22 +202,54 @@ class RecordingMiddleware:
         if delay:
             time.sleep(delay)
         if fault is None:
-            return self.app(environ, start_response)
-        request_id = str(uuid.uuid4())
-        payload = _error_xml(fault.code, fault.message, fault.status, request_id)
-        start_response(
-            f"{fault.status} Injected",
-            [
-                ("Content-Type", "text/xml"),
-                ("Content-Length", str(len(payload))),
-                ("x-amzn-RequestId", request_id),
-            ],
-        )
+            return self._forward(environ, start_response, call, signer)
+        return _answer_error(start_response, fault.code, fault.message, fault.status, "Injected")
+
+    def _forward(
+        self, environ: dict[str, Any], start_response: StartResponse, call: Call, signer: Issued | None
+    ) -> Iterable[bytes]:
+        """Pass the request to moto; learn the secrets its answer issues (or the key it deletes)."""
+        answered: list[Any] = []
+        chunks: list[bytes] = []
+
+        def capture(
+            status: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Callable[[bytes], None]:
+            answered[:] = [status, headers]
+            return chunks.append
+
+        result = self.app(environ, capture)
+        try:
+            chunks.extend(result)
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+        payload = b"".join(chunks)
+        status, headers = answered
+        self.state.verifier.learn(call.action, call.params, int(status.split()[0]), payload, signer)
+        start_response(status, headers)
         return [payload]
 
 
+def _answer_error(
+    start_response: StartResponse, code: str, message: str, status: int, reason: str
+) -> Iterable[bytes]:
+    request_id = str(uuid.uuid4())
+    payload = _error_xml(code, message, status, request_id)
+    start_response(
+        f"{status} {reason}",
+        [
+            ("Content-Type", "text/xml"),
+            ("Content-Length", str(len(payload))),
+            ("x-amzn-RequestId", request_id),
+        ],
+    )
+    return [payload]
+
+
 class MotoServer(ServedInThread):
-    """moto's STS/IAM (and every other service) on 127.0.0.1, behind a recorder."""
+    """moto's STS/IAM (and every other service) on 127.0.0.1, behind a signature check and a recorder."""
 
     def __init__(self) -> None:
         from moto.moto_server.werkzeug_app import (
@@ -222,13 +279,37 @@ class MotoServer(ServedInThread):
             response.read()
 
     def reset(self) -> None:
-        """Clear recorded calls, pending faults and delays, all moto state; turn auth off."""
+        """Clear recorded calls, pending faults and delays, all moto state and the secrets it
+        issued; turn auth off. The signature check stays on."""
         self.disable_auth()
         self._moto_api("/moto-api/reset")
+        self._state.verifier.reset()
         with self._state.lock:
             self._state.calls.clear()
             self._state.faults.clear()
             self._state.delays.clear()
+
+    # -- the signature check ---------------------------------------------
+    @property
+    def verifier(self) -> SigV4Verifier:
+        """The SigV4 check in front of moto (always on)."""
+        return self._state.verifier
+
+    def register_credentials(
+        self, access_key_id: str, secret_access_key: str, session_token: str | None = None
+    ) -> None:
+        """Declare a credential AWS would know but moto never issues (root keys, an outside session).
+
+        Requests signed with it then pass the signature check; moto itself still decides what
+        they may do.
+        """
+        self._state.verifier.register(
+            Issued(access_key_id, secret_access_key, session_token, source="registered by the test")
+        )
+
+    def rejected_calls(self) -> list[Call]:
+        """Calls the signature check refused (recorded, never passed to moto)."""
+        return [c for c in self.calls() if c.rejected]
 
     @property
     def auth_enabled(self) -> bool:
@@ -329,9 +410,14 @@ class MotoServer(ServedInThread):
         trusted_principal_arn: str,
         external_id: str | None = None,
         max_session_duration: int = 3600,
+        *,
+        require_mfa: bool = False,
     ) -> str:
         """Create a role trusting exactly `trusted_principal_arn`, optionally requiring an
-        sts:ExternalId; the role itself may do everything. Returns the role ARN."""
+        sts:ExternalId; the role itself may do everything. Returns the role ARN.
+
+        ``require_mfa``: the signature check refuses AssumeRole of it without MFA (moto's
+        auth mode cannot check that condition for MFA sessions)."""
         statement: dict[str, Any] = {
             "Effect": "Allow",
             "Principal": {"AWS": trusted_principal_arn},
@@ -348,6 +434,8 @@ class MotoServer(ServedInThread):
                 MaxSessionDuration=max_session_duration,
             )["Role"]["Arn"]
             iam.put_role_policy(RoleName=role_name, PolicyName="allow-all", PolicyDocument=ALLOW_ALL_POLICY)
+        if require_mfa:
+            self._state.verifier.require_mfa(arn)
         return arn
 
     @staticmethod
