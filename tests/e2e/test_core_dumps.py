@@ -3,7 +3,6 @@ hard) and is not dumpable, so SIGQUIT leaves no core holding the passphrase or t
 
 from __future__ import annotations
 
-import os
 import re
 import resource
 import signal
@@ -16,7 +15,7 @@ import pytest
 
 from tests.e2e.conftest import Seed, SsoWorld
 from tests.support.browser import browser_command
-from tests.support.env import awsafe_executable, run_awsafe
+from tests.support.env import run_awsafe, start_awsafe
 from tests.support.fake_federation import FakeFederation
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc and prctl are Linux's")
@@ -33,15 +32,12 @@ def server(seed: Seed, tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], 
         pytest.skip("the hard core limit is 0 here: nothing to turn off")
     cwd = tmp_path / "cwd"
     cwd.mkdir()
-    process = subprocess.Popen(
-        [str(awsafe_executable()), "server", "--debug", "test"],
-        env={**os.environ, **seed.env, "AWS_VAULT_FILE_PASSPHRASE": "test-passphrase"},
+    process = start_awsafe(
+        "server",
+        "--debug",
+        "test",
+        env={**seed.env, "AWS_VAULT_FILE_PASSPHRASE": "test-passphrase"},
         cwd=cwd,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
         preexec_fn=_core_unlimited,
     )
     try:

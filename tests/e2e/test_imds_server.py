@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.conftest import Seed
-from tests.support.env import awsafe_executable, run_awsafe
+from tests.support.env import run_awsafe, start_awsafe
 
 ROLE_IDENTITY = "arn:aws:sts::123456789012:assumed-role/seed-role/test"
 CREDENTIALS = "/latest/meta-data/iam/security-credentials/"
@@ -138,15 +138,7 @@ CLIENT = "import boto3; print(boto3.client('sts', region_name='us-east-1').get_c
 
 
 def test_standalone_imds_server_serves_another_process(seed: Seed) -> None:
-    server = subprocess.Popen(
-        [str(awsafe_executable()), "server", "--imds", "test"],
-        env={**os.environ, **seed.env},
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    server = start_awsafe("server", "--imds", "test", env=seed.env)
     try:
         assert server.stdout is not None
         variables = dict(server.stdout.readline().strip().split("=", 1) for _ in range(2))

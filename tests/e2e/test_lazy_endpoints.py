@@ -7,7 +7,6 @@ request, after it, and after a second one.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.conftest import Seed
-from tests.support.env import awsafe_executable
+from tests.support.env import start_awsafe
 
 ROLE_IDENTITY = "arn:aws:sts::123456789012:assumed-role/seed-role/test"
 
@@ -38,14 +37,8 @@ print(boto3.Session().client("sts").get_caller_identity()["Arn"], flush=True)
 def test_lazy_server_fetches_on_the_first_request_exactly_once(seed: Seed, tmp_path: Path, flag: str) -> None:
     child = tmp_path / "child.py"
     child.write_text(CHILD)
-    process = subprocess.Popen(
-        [str(awsafe_executable()), "exec", flag, "--lazy", "test", "--", sys.executable, str(child)],
-        env={**os.environ, **seed.env},
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
+    process = start_awsafe(
+        "exec", flag, "--lazy", "test", "--", sys.executable, str(child), env=seed.env, stdin=subprocess.PIPE
     )
     assert process.stdin is not None and process.stdout is not None
     try:

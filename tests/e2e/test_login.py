@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import BIN, Seed
+from tests.e2e.conftest import Seed
 from tests.support.browser import browser_command, read_visits
-from tests.support.env import run_awsafe
+from tests.support.env import run_awsafe, start_awsafe
 from tests.support.fake_federation import FakeFederation
 
 CONSOLE = "https://console.aws.amazon.com/console/home?region=ap-northeast-2"
@@ -164,15 +164,7 @@ def test_without_stdout_the_browser_gets_only_a_one_time_url(
         "FAKE_BROWSER_LOG": str(log),
         "FAKE_BROWSER_MODE": "record",  # this test plays the browser itself
     }
-    process = subprocess.Popen(
-        [str(BIN / "awsafe"), "--debug", "login", "test"],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    process = start_awsafe("--debug", "login", "test", env=env)
     try:
         opened = opened_url(log, process)
         assert_one_time(opened)

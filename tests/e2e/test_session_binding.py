@@ -22,7 +22,7 @@ from awsafe.model import Credentials
 from awsafe.vault.file import FileStore
 from awsafe.vault.keychain import KeychainStore
 from tests.e2e.conftest import Seed
-from tests.support.env import awsafe_executable, run_awsafe
+from tests.support.env import run_awsafe, start_awsafe
 
 # Read at import, before the autouse fixture scrubs AWSAFE_* variables.
 THROWAWAY_KEYRING = os.environ.get("AWSAFE_TEST_SECRET_SERVICE") == "required"
@@ -119,13 +119,8 @@ def test_rotate_killed_before_dropping_sessions_leaves_none_served(seed: Seed) -
         times=1000,
         when=lambda call: probing[0] and call.access_key_id != seed.access_key_id,
     )
-    rotate = subprocess.Popen(
-        [str(awsafe_executable()), "rotate", "demo"],
-        env={**os.environ, **seed.env},
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
+    rotate = start_awsafe(
+        "rotate", "demo", env=seed.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
         deadline = time.monotonic() + 30

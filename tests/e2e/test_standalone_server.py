@@ -13,21 +13,13 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.conftest import Seed
-from tests.support.env import awsafe_executable
+from tests.support.env import start_awsafe
 
 CLIENT = "import boto3; print(boto3.client('sts', region_name='us-east-1').get_caller_identity()['Arn'])"
 
 
 def test_server_serves_another_process_and_stops_cleanly(seed: Seed) -> None:
-    server = subprocess.Popen(
-        [str(awsafe_executable()), "server", "test"],
-        env={**os.environ, **seed.env},
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    server = start_awsafe("server", "test", env=seed.env)
     try:
         assert server.stdout is not None
         variables = dict(server.stdout.readline().strip().split("=", 1) for _ in range(2))
@@ -68,15 +60,7 @@ LOW_LIMIT = (
 def test_server_raises_its_soft_descriptor_limit_for_floods(seed: Seed) -> None:
     if resource.getrlimit(resource.RLIMIT_NOFILE)[1] < 4096:
         pytest.skip("the hard RLIMIT_NOFILE here is below 4096")
-    server = subprocess.Popen(
-        [sys.executable, "-c", LOW_LIMIT, str(awsafe_executable()), "server", "test"],
-        env={**os.environ, **seed.env},
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    server = start_awsafe("server", "test", env=seed.env, prefix=(sys.executable, "-c", LOW_LIMIT))
     try:
         assert server.stdout is not None
         server.stdout.readline()  # serving: the limit was raised before the endpoint started

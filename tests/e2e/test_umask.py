@@ -7,7 +7,6 @@ import contextlib
 import os
 import signal
 import stat
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import pytest
 
 from tests.e2e.conftest import EXTERNAL_ID, SsoWorld
 from tests.support.browser import visits_path
-from tests.support.env import awsafe_executable, run_awsafe
+from tests.support.env import run_awsafe, start_awsafe
 from tests.support.moto_server import MotoServer
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="modes are POSIX's")
@@ -44,15 +43,7 @@ def loose_paths(root: Path, exclude: set[Path] = frozenset()) -> list[str]:  # t
 
 def serve_once(env: dict[str, str]) -> tuple[list[str], Path]:
     """Start `awsafe server test`, note its token file's and directory's modes, stop it."""
-    server = subprocess.Popen(
-        [str(awsafe_executable()), "server", "test"],
-        env={**os.environ, **env},
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    server = start_awsafe("server", "test", env=env)
     try:
         assert server.stdout is not None
         variables = dict(server.stdout.readline().strip().split("=", 1) for _ in range(2))

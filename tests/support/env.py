@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -45,6 +46,30 @@ def run_awsafe(
         check=False,
         start_new_session=True,  # no controlling terminal: /dev/tty cannot be opened, as under CI
     )
+
+
+def start_awsafe(
+    *args: str,
+    env: dict[str, str] | None = None,
+    prefix: tuple[str, ...] = (),
+    stdin: int = subprocess.DEVNULL,
+    **popen: Any,
+) -> subprocess.Popen[str]:
+    """Start `awsafe *args` in the background as :func:`run_awsafe` runs it: os.environ updated
+    by `env`, text pipes for stdout and stderr, no controlling terminal. ``prefix`` goes before
+    the executable (e.g. a wrapper that changes a limit first); ``popen`` overrides the rest."""
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    options: dict[str, Any] = {
+        "env": full_env,
+        "stdin": stdin,
+        "stdout": subprocess.PIPE,
+        "stderr": subprocess.PIPE,
+        "text": True,
+        "start_new_session": True,
+    }
+    options.update(popen)
+    return subprocess.Popen([*prefix, str(awsafe_executable()), *args], **options)
 
 
 def caller_identity(profile: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
