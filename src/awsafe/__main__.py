@@ -1,5 +1,5 @@
 """`python -m awsafe`: the same entry point as the console script."""
 
-from awsafe.entry import entry
+from awsafe.cli.entry import entry
 
 entry()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 
 from awsafe.errors import AwsafeError, UsageError
 
@@ -19,6 +20,8 @@ from awsafe.errors import AwsafeError, UsageError
 MAX_TEXT = 32
 # No duration awsafe reads means anything beyond a week (STS stops at 36 hours).
 MAX_DURATION = dt.timedelta(days=7)
+# Cached credentials with less life left than this are refreshed (aws-vault's default).
+DEFAULT_MIN_TTL = dt.timedelta(minutes=5)
 
 _SECONDS = re.compile(r"[0-9]{1,12}")
 _GO_DURATION = re.compile(r"(?:[0-9]{1,9}(?:\.[0-9]{1,9})?[hms])+")
@@ -70,3 +73,9 @@ def render_duration(duration: dt.timedelta) -> str:
         if seconds % _SCALE[unit] == 0 and seconds:
             return f"{seconds // _SCALE[unit]}{unit}"
     return f"{seconds}s"
+
+
+def parse_min_ttl(environ: Mapping[str, str]) -> dt.timedelta:
+    """AWS_MIN_TTL: cached credentials with less life left are refreshed (default 5 minutes)."""
+    text = environ.get("AWS_MIN_TTL")
+    return parse_duration(text, "AWS_MIN_TTL") if text else DEFAULT_MIN_TTL

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from awsafe import hotpath
+from awsafe.credentials import fastpath
 from awsafe.credentials.stored import StoredKeys
 from awsafe.model import Credentials
 from awsafe.vault.file import FileStore
@@ -53,7 +53,7 @@ def _store_new_keys_as_an_interrupted_add_would(seed: Seed, keys: StoredKeys | N
 
 
 def _memo_path(seed: Seed, profile: str, env: dict[str, str] | None = None) -> Path:
-    name = hotpath.memo_key(profile, {**os.environ, **seed.env, **(env or {})})
+    name = fastpath.fast_path_key(profile, {**os.environ, **seed.env, **(env or {})})
     return seed.home / ".awsafe" / "memo" / name
 
 

@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
+from awsafe.cli.fastpath import min_ttl_seconds
 from awsafe.durations import MAX_DURATION, parse_duration, parse_whole_number, render_duration
 from awsafe.errors import ConfigError, UsageError
-from awsafe.hotpath import _min_ttl_seconds
 
 
 @pytest.mark.parametrize(
@@ -64,9 +64,9 @@ def test_render_duration() -> None:
 
 @pytest.mark.parametrize(("text", "seconds"), [("300", 300), ("1h30m", 5400), ("1.5s", 2), ("", 300)])
 def test_the_fast_path_reads_aws_min_ttl_with_the_same_parser(text: str, seconds: int) -> None:
-    assert _min_ttl_seconds({"AWS_MIN_TTL": text}) == seconds
+    assert min_ttl_seconds({"AWS_MIN_TTL": text}) == seconds
 
 
 @pytest.mark.parametrize("text", ["²", "١٢٣", "9" * 5000, "99999999999999h", "soon"])
 def test_the_fast_path_declines_a_malformed_aws_min_ttl(text: str) -> None:
-    assert _min_ttl_seconds({"AWS_MIN_TTL": text}) is None
+    assert min_ttl_seconds({"AWS_MIN_TTL": text}) is None

@@ -1,4 +1,4 @@
-"""hotpath: the argv forms it serves, and where (never) it writes its memo."""
+"""The fast path: the argv forms it serves, and where (never) it writes its memo."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from awsafe import hotpath
+from awsafe.cli import fastpath as front_door
+from awsafe.credentials import fastpath
 
 
 @pytest.mark.parametrize(
@@ -28,25 +29,24 @@ from awsafe import hotpath
     ],
 )
 def test_parse_argv(argv: list[str], expected: object) -> None:
-    assert hotpath.parse_argv(argv, {"AWS_PROFILE": "from-env"}) == expected
+    assert front_door.parse_fast_path_argv(argv, {"AWS_PROFILE": "from-env"}) == expected
 
 
 def test_memo_key_ignores_secrets_and_follows_what_shapes_resolution(tmp_path: Path) -> None:
     base = {"HOME": str(tmp_path), "AWS_CONFIG_FILE": str(tmp_path / "config")}
-    key = hotpath.memo_key("test", base)
-    assert (
-        hotpath.memo_key("test", {**base, "AWS_SECRET_ACCESS_KEY": "x", "AWSAFE_FILE_PASSPHRASE": "y"}) == key
-    )
-    assert hotpath.memo_key("test", {**base, "AWS_REGION": "eu-west-1"}) != key
-    assert hotpath.memo_key("test", {**base, "AWS_SESSION_TOKEN_TTL": "2h"}) != key
-    assert hotpath.memo_key("other", base) != key
+    key = fastpath.fast_path_key("test", base)
+    secrets = {"AWS_SECRET_ACCESS_KEY": "x", "AWSAFE_FILE_PASSPHRASE": "y"}
+    assert fastpath.fast_path_key("test", {**base, **secrets}) == key
+    assert fastpath.fast_path_key("test", {**base, "AWS_REGION": "eu-west-1"}) != key
+    assert fastpath.fast_path_key("test", {**base, "AWS_SESSION_TOKEN_TTL": "2h"}) != key
+    assert fastpath.fast_path_key("other", base) != key
     (tmp_path / "config").write_text("[profile test]\n")
-    assert hotpath.memo_key("test", base) != key
+    assert fastpath.fast_path_key("test", base) != key
 
 
 @pytest.mark.parametrize("home", ["", "relative/home"])
 def test_no_memo_without_an_absolute_home(home: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    hotpath.write_memo("k" * 64, {"HOME": home}, {"item": "sessions/x"})
+    fastpath.write_fast_path_record("k" * 64, {"HOME": home}, {"item": "sessions/x"})
     assert [p for p in tmp_path.rglob("*") if p.name in (".awsafe", "memo")] == []
-    assert hotpath.try_hit(["export", "test"], {"HOME": home}) is None
+    assert front_door.try_fast_path(["export", "test"], {"HOME": home}) is None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from awsafe import hotpath
+from awsafe.credentials import fastpath
 
 MEMO = {
     "item": "sessions/abc",
@@ -16,10 +16,10 @@ SECRET = "session-secret-0123456789"
 
 
 def test_the_seal_covers_the_name_every_field_and_the_session() -> None:
-    seal = hotpath.render_memo_seal(KEY, MEMO, SECRET)
-    assert hotpath.render_memo_seal(KEY, {**MEMO, "seal": "anything"}, SECRET) == seal
-    assert hotpath.render_memo_seal("m" * 64, MEMO, SECRET) != seal  # moved under another name
-    assert hotpath.render_memo_seal(KEY, MEMO, "another-session-secret") != seal
+    seal = fastpath.render_fast_path_seal(KEY, MEMO, SECRET)
+    assert fastpath.render_fast_path_seal(KEY, {**MEMO, "seal": "anything"}, SECRET) == seal
+    assert fastpath.render_fast_path_seal("m" * 64, MEMO, SECRET) != seal  # moved under another name
+    assert fastpath.render_fast_path_seal(KEY, MEMO, "another-session-secret") != seal
     for field in MEMO:
-        assert hotpath.render_memo_seal(KEY, {**MEMO, field: "edited"}, SECRET) != seal, field
-    assert hotpath.render_memo_seal(KEY, {**MEMO, "extra": 1}, SECRET) != seal
+        assert fastpath.render_fast_path_seal(KEY, {**MEMO, field: "edited"}, SECRET) != seal, field
+    assert fastpath.render_fast_path_seal(KEY, {**MEMO, "extra": 1}, SECRET) != seal

@@ -9,7 +9,7 @@ import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, NoReturn
 
-from awsafe.cli.childenv import render_child_environment
+from awsafe.childenv import render_child_environment
 from awsafe.environment import Environment
 from awsafe.errors import CommandError, ExitCode, UsageError
 from awsafe.process_guard import make_undumpable
@@ -17,9 +17,9 @@ from awsafe.wiring import (
     CredentialRequest,
     GlobalOptions,
     build_provider,
+    load_profile_chain,
     open_vault,
-    remember_for_hot_path,
-    resolve_profile_chain,
+    remember_for_fast_path,
 )
 
 if TYPE_CHECKING:
@@ -109,12 +109,12 @@ def credential_request(
     args: argparse.Namespace, env: Environment, *, server_running: bool = False
 ) -> CredentialRequest:
     """The credential flags shared by exec and export; the profile defaults to $AWS_PROFILE."""
-    from awsafe.hotpath import memo_key
+    from awsafe.credentials.fastpath import fast_path_key
 
     profile = args.profile or env.get("AWS_PROFILE") or "default"
     return CredentialRequest(
         profile=profile,
-        memo_key=memo_key(profile, env.environ),
+        fast_path_key=fast_path_key(profile, env.environ),
         region=args.region,
         duration=args.duration,
         no_session=args.no_session,
@@ -148,7 +148,7 @@ def _command_or_shell(command: list[str], env: Environment, profile: str) -> lis
 
 def exec_with_server(exec_options: ExecOptions, options: GlobalOptions, env: Environment) -> int:
     """Run the command as a child that refreshes its credentials from a local ECS or IMDS endpoint."""
-    from awsafe.cli.childenv import render_server_child_environment
+    from awsafe.childenv import render_server_child_environment
     from awsafe.cli.serve import run_child, start_ecs_endpoint, start_imds_endpoint
 
     exec_options.validate(env, options)
@@ -156,7 +156,7 @@ def exec_with_server(exec_options: ExecOptions, options: GlobalOptions, env: Env
     if make_undumpable():
         log.debug("process %d is not dumpable: no core file, no ptrace by other processes", os.getpid())
     request = exec_options.request
-    chain = resolve_profile_chain(env, request)
+    chain = load_profile_chain(env, request)
     store = open_vault(options, env)
     if exec_options.lazy:
         store.keys()  # unlock the vault now: a passphrase prompt needs the terminal the child gets next
@@ -192,12 +192,12 @@ def exec_command(
 ) -> int:
     exec_options.validate(env, options)
     request = exec_options.request
-    chain = resolve_profile_chain(env, request)
+    chain = load_profile_chain(env, request)
     store = open_vault(options, env)
     provider = build_provider(options, env, chain, request, store)
     credentials = provider.retrieve()
     if exec_options.command:  # the fast path leaves starting $SHELL to the full path
-        remember_for_hot_path(options, env, request, store, provider, credentials, chain[0].region)
+        remember_for_fast_path(options, env, request, store, provider, credentials, chain[0].region)
     child_env = render_child_environment(env.environ, request.profile, credentials, chain[0].region)
     command = _command_or_shell(exec_options.command, env, request.profile)
     env.stdout.flush()

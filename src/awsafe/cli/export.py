@@ -5,15 +5,15 @@ from __future__ import annotations
 import argparse
 
 from awsafe.cli.execute import credential_request, refuse_nesting
-from awsafe.cli.render import FORMATS, render
 from awsafe.environment import Environment
 from awsafe.errors import ExitCode, UsageError
+from awsafe.render import FORMATS, render
 from awsafe.wiring import (
     GlobalOptions,
     build_provider,
+    load_profile_chain,
     open_vault,
-    remember_for_hot_path,
-    resolve_profile_chain,
+    remember_for_fast_path,
 )
 
 
@@ -33,11 +33,11 @@ def run(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: 
         raise UsageError("export takes no command; did you mean exec?")
     refuse_nesting(env)
     request = credential_request(args, env)
-    chain = resolve_profile_chain(env, request)
+    chain = load_profile_chain(env, request)
     store = open_vault(options, env)
     provider = build_provider(options, env, chain, request, store)
     credentials = provider.retrieve()
-    remember_for_hot_path(options, env, request, store, provider, credentials, chain[0].region)
+    remember_for_fast_path(options, env, request, store, provider, credentials, chain[0].region)
     env.stdout.write(render(args.format, credentials, chain[0].region, request.profile))
     env.stdout.flush()
     return ExitCode.OK

@@ -29,8 +29,8 @@ from awsafe.wiring import (
     CredentialRequest,
     GlobalOptions,
     build_provider,
+    load_profile_chain,
     open_vault,
-    resolve_profile_chain,
     session_options,
 )
 
@@ -60,7 +60,7 @@ def run(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: 
     if tail:
         raise UsageError("login takes no command")
     request = credential_request(args, env)
-    chain = resolve_profile_chain(env, request)
+    chain = load_profile_chain(env, request)
     profile = chain[0]
     store = open_vault(options, env)
     credentials, duration = _console_credentials(options, env, chain, request, store)

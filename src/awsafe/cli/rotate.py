@@ -22,10 +22,10 @@ from awsafe.rotation import DEFAULT_TIMEOUT, Rotator, UserKeys, find_key_owner
 from awsafe.wiring import (
     CredentialRequest,
     GlobalOptions,
+    load_profile_chain,
     mfa_codes,
     open_vault,
     parse_duration,
-    resolve_profile_chain,
     session_cache,
 )
 
@@ -74,7 +74,7 @@ def run(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: 
     profile_name = args.profile or env.get("AWS_PROFILE") or "default"
     request = CredentialRequest(profile=profile_name, no_session=args.no_session, mfa_token=args.mfa_token)
     timeout = rotate_timeout(env)
-    chain = resolve_profile_chain(env, request)
+    chain = load_profile_chain(env, request)
     store = open_vault(options, env)
     keys = StoredKeys(store)
     owner = find_key_owner(chain, keys)

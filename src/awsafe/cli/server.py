@@ -37,7 +37,7 @@ from awsafe.process_guard import make_undumpable
 from awsafe.server.connections import raise_descriptor_limit
 from awsafe.server.routes import is_loopback, is_wildcard
 from awsafe.statedir import ensure_private_dir, open_private_file
-from awsafe.wiring import CredentialRequest, GlobalOptions, build_provider, resolve_profile_chain
+from awsafe.wiring import CredentialRequest, GlobalOptions, build_provider, load_profile_chain
 
 log = logging.getLogger("awsafe")
 
@@ -121,7 +121,7 @@ def validate(args: argparse.Namespace) -> None:
 def _start_imds(
     args: argparse.Namespace, env: Environment, options: GlobalOptions, request: CredentialRequest
 ) -> ImdsEndpoint:
-    chain = resolve_profile_chain(env, request)
+    chain = load_profile_chain(env, request)
     provider = build_provider(options, env, chain, request)
     try:
         return start_imds_endpoint(
@@ -166,7 +166,7 @@ def run(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: 
     if args.imds:
         endpoint = _start_imds(args, env, options, request)
     else:
-        chain = resolve_profile_chain(env, request)
+        chain = load_profile_chain(env, request)
         provider = build_provider(options, env, chain, request)
         endpoint = start_ecs_endpoint(
             env, provider, chain[0], host=args.address, port=args.port, lazy=args.lazy

@@ -1,17 +1,11 @@
-"""The file I/O edge of config: find and read the AWS config file."""
+"""The file I/O edge of config: read the AWS config file (`awsafe.paths` says where it is)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
 
 from awsafe.config.parse import ConfigFile, parse_config
 from awsafe.errors import ConfigError
-
-
-def config_path(env: Mapping[str, str], home: Path) -> Path:
-    configured = env.get("AWS_CONFIG_FILE")
-    return Path(configured).expanduser() if configured else home / ".aws" / "config"
 
 
 def load_config(path: Path) -> ConfigFile:

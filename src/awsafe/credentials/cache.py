@@ -25,13 +25,12 @@ from awsafe.clock import Clock
 from awsafe.credentials.provider import Provider
 from awsafe.credentials.record import PREFIX, is_bound_to_keys, parse_record, render_binding, render_record
 from awsafe.credentials.stored import StoredKeys
+from awsafe.durations import DEFAULT_MIN_TTL
 from awsafe.errors import NoCredentialsError, StoreCorruptError, VaultCorruptError
 from awsafe.model import Credentials
 from awsafe.vault.base import Store
 
 log = logging.getLogger("awsafe")
-
-DEFAULT_MIN_TTL = dt.timedelta(minutes=5)
 
 
 class Locks(Protocol):

@@ -1,15 +1,20 @@
 """Where an MFA code comes from (--mfa-token, mfa_process, a prompt driver) and its validation;
-it never reads stdin or writes stdout, which belong to an SDK under credential_process."""
+it never reads stdin or writes stdout, which belong to an SDK under credential_process.
+
+The chooser: it imports the drivers (terminal, gui, ykman, process), which import only the
+leaf ``prompts.request``, never this module."""
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import sys
 import threading
 from collections.abc import Callable, Mapping
 
 from awsafe.errors import MfaError, UsageError
+from awsafe.prompts.request import MfaCodeSource, MfaRequest
+
+__all__ = ["DRIVERS", "MfaCodeSource", "MfaRequest", "choose_mfa_source", "parse_mfa_code"]
 
 DRIVERS = ("terminal", "zenity", "kdialog", "osascript", "ykman")
 """Valid values of --prompt / AWSAFE_PROMPT / AWS_VAULT_PROMPT."""
@@ -21,18 +26,6 @@ PROMPT_TIMEOUT = 300.0
 
 _CODE = re.compile(r"[0-9]{6}")  # not \d: that also matches non-ASCII digits STS refuses
 _SHOWN_DIGITS = 8  # a wrong answer is shown only when it is this short and all digits
-
-
-@dataclasses.dataclass(frozen=True)
-class MfaRequest:
-    """One STS call's need for a code."""
-
-    profile: str  # the profile whose call needs the code
-    serial: str  # the MFA device ARN
-    mfa_process: str | None = None  # the profile's mfa_process command line, if any
-
-
-MfaCodeSource = Callable[[MfaRequest], str]
 
 
 def parse_mfa_code(raw: str, *, source: str, profile: str) -> str:

@@ -16,7 +16,7 @@ from awsafe.environment import PASSPHRASE_VARIABLES
 from awsafe.errors import ConfigError, MfaError
 
 if TYPE_CHECKING:
-    from awsafe.prompts.mfa import MfaRequest
+    from awsafe.prompts.request import MfaRequest
 
 _OPERATOR_CHARS = frozenset("|&;<>()")
 # A helper that prints a code has no business unlocking the long-term keys the vault protects.

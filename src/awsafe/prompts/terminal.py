@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, TextIO
 from awsafe.errors import MfaError, PromptError
 
 if TYPE_CHECKING:
-    from awsafe.prompts.mfa import MfaRequest
+    from awsafe.prompts.request import MfaRequest
 
 _MAX_ANSWER = 4096  # a line longer than this is not a code; stop reading
 

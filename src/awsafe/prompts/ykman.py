@@ -9,7 +9,7 @@ from awsafe.errors import MfaError
 from awsafe.prompts.process import run_program
 
 if TYPE_CHECKING:
-    from awsafe.prompts.mfa import MfaRequest
+    from awsafe.prompts.request import MfaRequest
 
 
 def resolve_account_name(request: MfaRequest, environ: Mapping[str, str]) -> str:

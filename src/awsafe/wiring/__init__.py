@@ -1,7 +1,9 @@
 """Build the objects a command needs (config, vault, provider chain) from options and the environment.
 
 This is the only place that maps environment variables and flags onto the
-domain (`wiring.sso` for IAM Identity Center); the domain packages take plain values.
+domain (`wiring.sso` for IAM Identity Center, `wiring.state` for ~/.awsafe, its
+locks and notices); the domain packages take plain values. The modules of this
+package import `wiring.state`, never the package itself.
 """
 
 from __future__ import annotations
@@ -13,25 +15,27 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from awsafe.config.load import config_path, load_config
+from awsafe.config.load import load_config
 from awsafe.config.parse import ConfigFile
 from awsafe.config.profile import ProfileConfig
 from awsafe.config.resolve import Overrides, resolve_chain
-from awsafe.credentials.cache import DEFAULT_MIN_TTL, SessionCache
+from awsafe.credentials.cache import SessionCache
 from awsafe.credentials.chain import ChainBuilder
 from awsafe.credentials.provider import Provider
 from awsafe.credentials.rules import MfaCodes, SessionOptions, endpoint_for_profile
 from awsafe.credentials.stored import StoredKeys
-from awsafe.durations import parse_duration as parse_duration  # re-exported for sso, rotate
-from awsafe.durations import parse_whole_number
+from awsafe.durations import parse_duration as parse_duration  # re-exported for rotate
+from awsafe.durations import parse_min_ttl, parse_whole_number
 from awsafe.environment import Environment
 from awsafe.errors import PromptError, UsageError
 from awsafe.model import Credentials
+from awsafe.paths import config_path
+from awsafe.process_guard import PASSPHRASE_VARIABLES
 from awsafe.vault.base import Store
+from awsafe.wiring.state import locks_for, state_dir
 
 if TYPE_CHECKING:
-    from awsafe.locks import FileLocks
-    from awsafe.prompts.mfa import MfaRequest
+    from awsafe.prompts.request import MfaRequest
 
 log = logging.getLogger("awsafe")
 
@@ -60,10 +64,6 @@ def _checked_duration(text: str) -> dt.timedelta:
     return duration
 
 
-def state_dir(env: Environment) -> Path:
-    return env.home / ".awsafe"
-
-
 def read_config(env: Environment) -> ConfigFile:
     return load_config(config_path(env.environ, env.home))
 
@@ -73,7 +73,7 @@ def config_file_path(env: Environment) -> Path:
 
 
 def _passphrase_source(env: Environment) -> str:
-    passphrase = env.get("AWSAFE_FILE_PASSPHRASE", "AWS_VAULT_FILE_PASSPHRASE")
+    passphrase = env.get(*PASSPHRASE_VARIABLES)
     if passphrase is not None:
         return passphrase
     from awsafe.prompts.terminal import ask_secret
@@ -139,17 +139,7 @@ class CredentialRequest:
     no_session: bool = False
     mfa_token: str | None = dataclasses.field(default=None, repr=False)
     server_running: bool = False
-    memo_key: str = ""  # the fast path's key, taken before the config is read
-
-
-def locks_for(env: Environment) -> FileLocks:
-    from awsafe.locks import FileLocks
-
-    return FileLocks(state_dir(env) / "locks", notice=lambda text: notice(env, text))
-
-
-def notice(env: Environment, text: str) -> None:
-    env.stderr.write(f"awsafe: {text}\n")
+    fast_path_key: str = ""  # the fast path record's name, taken before the config is read
 
 
 def session_cache(store: Store, env: Environment, keys: StoredKeys | None = None) -> SessionCache:
@@ -162,8 +152,7 @@ def session_cache(store: Store, env: Environment, keys: StoredKeys | None = None
 
 def min_ttl(env: Environment) -> dt.timedelta:
     """AWS_MIN_TTL: credentials with less life left are refreshed (default 5 minutes)."""
-    text = env.get("AWS_MIN_TTL")
-    return parse_duration(text, "AWS_MIN_TTL") if text else DEFAULT_MIN_TTL
+    return parse_min_ttl(env.environ)
 
 
 def mfa_codes(options: GlobalOptions, env: Environment, request: CredentialRequest) -> MfaCodes:
@@ -171,7 +160,8 @@ def mfa_codes(options: GlobalOptions, env: Environment, request: CredentialReque
     chosen: list[Callable[[MfaRequest], str]] = []
 
     def ask(profile: str, serial: str, process: str | None) -> str:
-        from awsafe.prompts.mfa import MfaRequest, choose_mfa_source
+        from awsafe.prompts.mfa import choose_mfa_source
+        from awsafe.prompts.request import MfaRequest
 
         if not chosen:
             chosen.append(
@@ -187,7 +177,8 @@ def mfa_codes(options: GlobalOptions, env: Environment, request: CredentialReque
     return ask
 
 
-def resolve_profile_chain(env: Environment, request: CredentialRequest) -> list[ProfileConfig]:
+def load_profile_chain(env: Environment, request: CredentialRequest) -> list[ProfileConfig]:
+    """The chain of profiles ``request`` names, read from the config file."""
     config = read_config(env)
     return resolve_chain(config, request.profile, env.environ, Overrides(region=request.region))
 
@@ -219,7 +210,7 @@ def build_provider(
     return provider
 
 
-def remember_for_hot_path(
+def remember_for_fast_path(
     options: GlobalOptions,
     env: Environment,
     request: CredentialRequest,
@@ -230,8 +221,8 @@ def remember_for_hot_path(
 ) -> None:
     """Tell the fast path where this request's session lives, when a plain call could find it again.
 
-    The memo is sealed with the ``credentials`` just served (the session in that item), so a
-    memo moved or edited makes the fast path decline.
+    The record is sealed with the ``credentials`` just served (the session in that item), so a
+    record moved or edited makes the fast path decline.
     """
     from awsafe.credentials.cache import CachedProvider
     from awsafe.credentials.record import PREFIX
@@ -239,16 +230,16 @@ def remember_for_hot_path(
     plain = not (
         request.region or request.duration or request.no_session or options.backend or options.file_dir
     )
-    if not plain or not request.memo_key or not isinstance(provider, CachedProvider):
+    if not plain or not request.fast_path_key or not isinstance(provider, CachedProvider):
         return
-    from awsafe import hotpath
+    from awsafe.credentials.fastpath import render_fast_path_seal, write_fast_path_record
 
     location = {"backend": store.name, **store.location()}
-    memo: dict[str, object] = {
+    record: dict[str, object] = {
         "item": PREFIX + provider.key.name,
         "digest": provider.key.digest,
         "region": region,
         **location,
     }
-    seal = hotpath.render_memo_seal(request.memo_key, memo, credentials.secret_access_key)
-    hotpath.write_memo(request.memo_key, env.environ, {**memo, "seal": seal})
+    seal = render_fast_path_seal(request.fast_path_key, record, credentials.secret_access_key)
+    write_fast_path_record(request.fast_path_key, env.environ, {**record, "seal": seal})

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 from typing import TYPE_CHECKING
 
 from awsafe.config.profile import ProfileConfig
 from awsafe.credentials.provider import Provider
 from awsafe.credentials.rules import SsoProviders
+from awsafe.durations import parse_duration
 from awsafe.environment import Environment
 from awsafe.process_guard import make_undumpable
 from awsafe.vault.base import Store
-from awsafe.wiring import locks_for, log, notice, parse_duration
+from awsafe.wiring.state import locks_for, notice
 
 if TYPE_CHECKING:
     from awsafe.aws.sso import TokenGrant
     from awsafe.sso.settings import SsoSession
     from awsafe.sso.tokens import SsoTokens
+
+log = logging.getLogger("awsafe")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from awsafe.cli.render import render
 from awsafe.model import Credentials
+from awsafe.render import render
 
 GOLDEN = Path(__file__).parent / "golden"
 TEMPORARY = Credentials(

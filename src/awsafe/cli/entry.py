@@ -1,4 +1,4 @@
-"""The process entry point: the cache-hit fast path first, the full CLI when it declines."""
+"""The process entry point: the fast path first (``cli.fastpath``), the full CLI when it declines."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ def entry() -> None:
 
     # Before anything else: no core dumps, and the passphrase out of what children inherit.
     environ = guard_process_start()
-    from awsafe.hotpath import try_hit
+    from awsafe.cli.fastpath import try_fast_path
 
-    code = try_hit(sys.argv[1:], environ)
+    code = try_fast_path(sys.argv[1:], environ)
     if code is None:
         from awsafe.cli.main import main
 

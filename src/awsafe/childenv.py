@@ -1,12 +1,12 @@
-"""The environment of a program run by `exec` (reference §4); pure."""
+"""The environment of a program run by `exec`: our credentials in; outer ones and the passphrase out; pure."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from awsafe.cli.render import credential_variables
-from awsafe.environment import PASSPHRASE_VARIABLES
 from awsafe.model import Credentials
+from awsafe.process_guard import PASSPHRASE_VARIABLES
+from awsafe.render import credential_variables
 
 # Outer credentials and profile selectors would fight the ones we hand out.
 SCRUBBED = (

@@ -1,0 +1,97 @@
+"""The fast path's front door: serve a plain `export` or `exec` from the session cache, else decline.
+
+SDKs start `awsafe export --format json` for every process, so a cache hit must cost little
+more than starting Python. This reads the plain argv forms itself, finds the session through
+the fast path record (``awsafe.credentials.fastpath``) and prints it or starts the command;
+anything unusual (other flags, no record, a prompt needed, an expiring or unreadable session,
+any error) returns None and the full CLI runs instead: this path may only be faster, never
+different. It imports no argparse, config parsing, credential chain or botocore.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping, Sequence
+
+from awsafe.render import FORMATS
+
+
+def parse_fast_path_argv(
+    argv: Sequence[str], environ: Mapping[str, str]
+) -> tuple[str, str, str, list[str]] | None:
+    """(command, profile, format, child argv) for the plain forms the fast path serves, else None.
+
+    ``export [--format F] [PROFILE]`` and ``exec [PROFILE] [-- CMD ...]``; any other flag
+    sends the call to the full CLI.
+    """
+    if not argv or argv[0] not in ("export", "exec"):
+        return None
+    command, rest = argv[0], list(argv[1:])
+    child: list[str] = []
+    if command == "exec":
+        if "--" in rest:
+            index = rest.index("--")
+            rest, child = rest[:index], rest[index + 1 :]
+        if not child:
+            return None  # starting $SHELL has a notice to print: leave it to the full path
+    format_name = "env"
+    positional: list[str] = []
+    while rest:
+        word = rest.pop(0)
+        if command == "export" and word == "--format" and rest:
+            format_name = rest.pop(0)
+        elif command == "export" and word.startswith("--format="):
+            format_name = word.split("=", 1)[1]
+        elif word.startswith("-"):
+            return None
+        else:
+            positional.append(word)
+    if len(positional) > 1 or format_name not in FORMATS:
+        return None
+    profile = positional[0] if positional else environ.get("AWS_PROFILE") or "default"
+    return command, profile, format_name, child
+
+
+def min_ttl_seconds(environ: Mapping[str, str]) -> int | None:
+    """AWS_MIN_TTL in whole seconds, rounded up (never less than asked); None when invalid."""
+    from awsafe.durations import parse_min_ttl
+    from awsafe.errors import UsageError
+
+    try:
+        return -int(-parse_min_ttl(environ).total_seconds() // 1)
+    except UsageError:
+        return None  # the full path reports it
+
+
+def try_fast_path(argv: Sequence[str], environ: Mapping[str, str]) -> int | None:
+    """Serve the call from the cache and return its exit code (exec does not return); else None."""
+    if environ.get("AWS_VAULT"):
+        return None  # the full path explains why it refuses
+    parsed = parse_fast_path_argv(argv, environ)
+    if parsed is None:
+        return None
+    command, profile, format_name, child = parsed
+    min_ttl = min_ttl_seconds(environ)
+    if min_ttl is None:
+        return None
+    from awsafe.credentials.fastpath import read_fast_path_credentials
+
+    found = read_fast_path_credentials(profile, environ, min_ttl)
+    if found is None:
+        return None
+    credentials, region = found
+    if command == "export":
+        from awsafe.render import render
+
+        sys.stdout.write(render(format_name, credentials, region, profile))
+        sys.stdout.flush()
+        return 0
+    from awsafe.childenv import render_child_environment
+
+    child_env = render_child_environment(environ, profile, credentials, region)
+    try:
+        os.execvpe(child[0], child, child_env)
+    except OSError:
+        return None  # the full path reports a missing or unrunnable command properly
+    return 0  # pragma: no cover - execvpe does not return
