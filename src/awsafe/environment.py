@@ -9,9 +9,7 @@ from pathlib import Path
 from typing import TextIO
 
 from awsafe.clock import Clock, utc_now
-from awsafe.process_guard import PASSPHRASE_VARIABLES, take_process_environ, without_passphrase
-
-__all__ = ["PASSPHRASE_VARIABLES", "Environment", "without_passphrase"]
+from awsafe.process_guard import take_process_environ
 
 
 @dataclasses.dataclass

@@ -114,6 +114,12 @@ def test_the_contracts_hold_for_the_source_as_it_is(tmp_path: Path) -> None:
             "if TYPE_CHECKING:\n    from awsafe.credentials.cache import SessionCache",
             "awsafe.vault is not allowed to import awsafe.credentials",
         ),
+        # the process environment is read at the edge and passed down, never read by the engine
+        (
+            "credentials/stored.py",
+            "def _upward() -> None:\n    from awsafe.environment import Environment  # noqa: F401",
+            "awsafe.credentials is not allowed to import awsafe.environment",
+        ),
         # the fast path's records reaching up to the front door
         (
             "credentials/fastpath.py",

@@ -10,9 +10,9 @@ import shlex
 import subprocess
 import time
 
-from awsafe.environment import without_passphrase
 from awsafe.errors import NoCredentialsError
 from awsafe.model import Credentials, parse_rfc3339
+from awsafe.process_guard import without_passphrase
 
 TIMEOUT_SECONDS = 300
 # The SDK format is a few hundred bytes (a session token ~1 KiB); more is not credentials.

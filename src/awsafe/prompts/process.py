@@ -12,8 +12,8 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import IO, TYPE_CHECKING
 
-from awsafe.environment import PASSPHRASE_VARIABLES
 from awsafe.errors import ConfigError, MfaError
+from awsafe.process_guard import PASSPHRASE_VARIABLES
 
 if TYPE_CHECKING:
     from awsafe.prompts.request import MfaRequest
