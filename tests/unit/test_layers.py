@@ -120,7 +120,7 @@ def test_the_contracts_hold_for_the_source_as_it_is(tmp_path: Path) -> None:
             "def _upward() -> None:\n    from awsafe.environment import Environment  # noqa: F401",
             "awsafe.credentials is not allowed to import awsafe.environment",
         ),
-        # the fast path's records reaching up to the front door
+        # the fast path's records reaching up to the CLI's fast path
         (
             "credentials/fastpath.py",
             "def _upward() -> None:\n    import awsafe.cli.fastpath  # noqa: F401",

@@ -1,4 +1,4 @@
-"""The fast path's front door: serve a plain `export` or `exec` from the session cache, else decline.
+"""The fast path in the CLI: serve a plain `export` or `exec` from the session cache, else decline.
 
 SDKs start `awsafe export --format json` for every process, so a cache hit must cost little
 more than starting Python. This reads the plain argv forms itself, finds the session through

@@ -94,7 +94,7 @@ def read_fresh(
         if raw is None:
             return None
         fields, credentials = parse_record(raw)
-        # The memo only says where to look; what the record says it is decides.
+        # The fast path record only says where to look; what the session record says decides.
         if fields.get("Profile") != profile or fields.get("Digest") != digest:
             return None
         if not is_bound_to_keys(fields, lambda name: read_keys(store, name)):

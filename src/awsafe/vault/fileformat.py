@@ -14,7 +14,7 @@ import unicodedata
 
 from awsafe.errors import StoreUnavailableError
 
-TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs the hot path
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs the fast path
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -61,7 +61,7 @@ class Header:
 
 
 class Keys:
-    """The subkeys of one vault (a plain class: no dataclasses import on the hot path)."""
+    """The subkeys of one vault (a plain class: no dataclasses import on the fast path)."""
 
     __slots__ = ("aead", "name_key")
 

@@ -111,7 +111,7 @@ class KeychainStore:
 
     @property
     def lock_path(self) -> Path:
-        """The file that serialises index updates (the hot path reopens the store with it)."""
+        """The file that serialises index updates (the fast path reopens the store with it)."""
         return self._lock_path
 
     def get(self, key: str) -> bytes | None:
