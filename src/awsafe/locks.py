@@ -1,4 +1,5 @@
-"""Named cross-process locks on files (flock), for one fetch per session at a time.
+"""Session-fetch locks: one fetch per session at a time, with a wait that says who waits and
+gives up; the policy over the ``flock`` primitive, which holds the lock itself.
 
 A lock belongs to the open file, so the kernel releases it when its holder
 exits for any reason, ``kill -9`` included: a stale lock cannot wedge anyone.
@@ -7,17 +8,13 @@ exits for any reason, ``kill -9`` included: a stale lock cannot wedge anyone.
 from __future__ import annotations
 
 import contextlib
-import os
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from awsafe.errors import StoreError
-from awsafe.statedir import ensure_private_dir, open_private_file
-
-if sys.platform != "win32":
-    import fcntl
+from awsafe.flock import LockFile, lock_file
+from awsafe.statedir import ensure_private_dir
 
 POLL = 0.05
 
@@ -43,34 +40,27 @@ class FileLocks:
         """Hold the lock ``name`` for the ``with`` body; ``label`` says what waits, for messages."""
         if not name.isalnum():
             raise ValueError("lock names are alphanumeric")
-        try:
-            ensure_private_dir(self.directory.parent)  # ~/.awsafe
-            ensure_private_dir(self.directory)
-            fd = open_private_file(self.directory / f"{name}.lock", os.O_RDWR | os.O_CREAT)
-        except OSError as e:
-            raise StoreError(f"cannot create a lock in {self.directory} ({e.strerror})") from e
-        try:
-            self._acquire(fd, label)
+        with contextlib.ExitStack() as stack:
+            try:
+                ensure_private_dir(self.directory.parent)  # ~/.awsafe
+                ensure_private_dir(self.directory)
+                lock = stack.enter_context(lock_file(self.directory / f"{name}.lock"))
+            except OSError as e:
+                raise StoreError(f"cannot create a lock in {self.directory} ({e.strerror})") from e
+            self._acquire(lock, label)
             yield
-        finally:
-            os.close(fd)  # closing releases the lock
 
-    def _acquire(self, fd: int, label: str) -> None:
-        if sys.platform == "win32":  # pragma: no cover - no flock; parallel fetches may repeat
-            return
+    def _acquire(self, lock: LockFile, label: str) -> None:
+        # Polled rather than blocking, to say who waits and to give up after the timeout.
         started = time.monotonic()
         noticed = False
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return
-            except BlockingIOError:
-                waited = time.monotonic() - started
-                if waited >= self._timeout:
-                    raise StoreError(
-                        f"gave up after {int(waited)}s waiting for another awsafe process fetching {label}"
-                    ) from None
-                if not noticed and waited >= self._notice_after:
-                    self._notice(f"waiting for another awsafe process fetching {label}")
-                    noticed = True
-                time.sleep(POLL)
+        while not lock.try_acquire():
+            waited = time.monotonic() - started
+            if waited >= self._timeout:
+                raise StoreError(
+                    f"gave up after {int(waited)}s waiting for another awsafe process fetching {label}"
+                ) from None
+            if not noticed and waited >= self._notice_after:
+                self._notice(f"waiting for another awsafe process fetching {label}")
+                noticed = True
+            time.sleep(POLL)

@@ -1,4 +1,10 @@
-"""The only place botocore clients are made: region, endpoint, retries; botocore errors -> AwsError.
+"""The only place botocore clients are made (region, endpoint, retries) and botocore errors become AwsError.
+
+Every AWS call runs inside ``calling(what)``: the one translation. botocore's
+own failures (``ClientError``: AWS said no; ``BotoCoreError``: the network,
+the endpoint or the request's parameters; ``ResponseParserError``: an answer
+that cannot be read) become an AwsError (exit 7); any other exception is a
+bug and propagates to the error boundary (exit 70).
 
 botocore costs ~150 ms to import, so it is imported inside the functions that
 make a network call and never on a cache hit. The botocore session is built so
@@ -9,9 +15,11 @@ Calls that need no signature (IAM Identity Center) pass no credentials.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import os
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from awsafe.errors import AwsError
@@ -48,6 +56,9 @@ def make_client(
             "credentials_file": no_file,
         }
     )
+    session.register_component(
+        "response_parser_factory", _AnswerParsers(session.get_component("response_parser_factory"))
+    )
     if endpoint.sts_regional_endpoints:
         session.set_config_variable("sts_regional_endpoints", endpoint.sts_regional_endpoints)
     config = botocore.config.Config(
@@ -56,22 +67,27 @@ def make_client(
         read_timeout=30,
         user_agent_appid="awsafe",
     )
-    if credentials is None:
+    try:
+        if credentials is None:
+            return session.create_client(
+                service,
+                region_name=endpoint.region,
+                endpoint_url=endpoint.url,
+                config=config.merge(botocore.config.Config(signature_version=botocore.UNSIGNED)),
+            )
         return session.create_client(
             service,
             region_name=endpoint.region,
             endpoint_url=endpoint.url,
-            config=config.merge(botocore.config.Config(signature_version=botocore.UNSIGNED)),
+            aws_access_key_id=credentials.access_key_id,
+            aws_secret_access_key=credentials.secret_access_key,
+            aws_session_token=credentials.session_token,
+            config=config,
         )
-    return session.create_client(
-        service,
-        region_name=endpoint.region,
-        endpoint_url=endpoint.url,
-        aws_access_key_id=credentials.access_key_id,
-        aws_secret_access_key=credentials.secret_access_key,
-        aws_session_token=credentials.session_token,
-        config=config,
-    )
+    except ValueError as e:
+        # botocore's plain ValueError for an endpoint URL it cannot use (from AWS_ENDPOINT_URL*
+        # or endpoint_url): the configuration's fault, not ours. Its region errors are BotoCoreErrors.
+        raise AwsError(f"cannot call {service}: {e}", code=type(e).__name__) from e
 
 
 def credentials_from(response: dict[str, Any]) -> Credentials:
@@ -89,10 +105,37 @@ def credentials_from(response: dict[str, Any]) -> Credentials:
     )
 
 
-def translate(error: Exception, what: str, hint: str | None = None) -> AwsError:
-    """Turn any botocore exception into an AwsError naming the call; never a secret."""
-    from botocore.exceptions import BotoCoreError, ClientError
+@contextlib.contextmanager
+def calling(what: str, hint: str | None = None) -> Iterator[None]:
+    """Run an AWS call (client creation included) for the ``with`` body: botocore's failures
+    become an AwsError naming ``what``; every other exception is a bug and passes through.
 
+    ``hint`` is shown when AWS denied access. What counts as "the call did not succeed":
+    ``ClientError`` (AWS answered no); botocore's ``BotoCoreError`` tree, that is the
+    network (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError,
+    ConnectionClosedError, ProxyConnectionError, SSLError, HTTPClientError), credentials
+    (NoCredentialsError...), the region (NoRegionError, InvalidRegionError) and parameters
+    AWS would refuse (ParamValidationError: a configured value such as a too-short
+    ExternalId); and ``botocore.parsers.ResponseParserError``, an answer that cannot be
+    read (``_AnswerParsers`` makes every parsing failure one).
+    """
+    from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.parsers import ResponseParserError
+
+    try:
+        yield
+    except (ClientError, BotoCoreError, ResponseParserError) as e:
+        raise translate(e, what, hint) from e
+
+
+def translate(error: Exception, what: str, hint: str | None = None) -> AwsError:
+    """Turn one of botocore's errors (see ``calling``) into an AwsError naming the call; never a secret."""
+    from botocore.exceptions import ClientError
+    from botocore.parsers import ResponseParserError
+
+    if isinstance(error, ResponseParserError):
+        # Its text quotes the answer's body, which may hold credentials.
+        return AwsError(f"{what} failed: the answer could not be read", code="MalformedResponse")
     if isinstance(error, ClientError):
         info = error.response.get("Error", {})
         code = str(info.get("Code", "Unknown"))
@@ -105,9 +148,34 @@ def translate(error: Exception, what: str, hint: str | None = None) -> AwsError:
             status=status if isinstance(status, int) else None,
             hint=hint if code in _ACCESS_CODES else None,
         )
-    if isinstance(error, BotoCoreError):
-        return AwsError(f"{what} failed: {error}", code=type(error).__name__)
-    return AwsError(f"{what} failed: {type(error).__name__}", code=type(error).__name__)
+    return AwsError(f"{what} failed: {error}", code=type(error).__name__)
+
+
+class _AnswerParsers:
+    """botocore's response parsers, except that whatever goes wrong reading an answer (a
+    timestamp or number that is not one, broken XML or JSON) is a ResponseParserError: the
+    fault of what answered, never a bug of ours. botocore raises a bare ValueError for some."""
+
+    def __init__(self, factory: Any) -> None:
+        self._factory = factory
+
+    def create_parser(self, protocol_name: str) -> _AnswerParser:
+        return _AnswerParser(self._factory.create_parser(protocol_name))
+
+
+class _AnswerParser:
+    def __init__(self, parser: Any) -> None:
+        self._parser = parser
+
+    def parse(self, response: dict[str, Any], shape: Any) -> Any:
+        from botocore.parsers import ResponseParserError
+
+        try:
+            return self._parser.parse(response, shape)
+        except ResponseParserError:
+            raise
+        except Exception as e:  # noqa: BLE001 - botocore reading the endpoint's bytes
+            raise ResponseParserError(f"unreadable answer ({type(e).__name__})") from e
 
 
 _ACCESS_CODES = frozenset({"AccessDenied", "AccessDeniedException", "InvalidClientTokenId"})

@@ -12,7 +12,8 @@ import logging
 from typing import TYPE_CHECKING
 
 from awsafe.aws import client as clients
-from awsafe.aws.client import Endpoint, translate
+from awsafe.aws.client import Endpoint, calling
+from awsafe.errors import AwsError
 from awsafe.model import Credentials
 
 if TYPE_CHECKING:
@@ -50,10 +51,8 @@ class IamKeys:
 
     def list_access_keys(self, user: str) -> list[AccessKeyInfo]:
         """iam:ListAccessKeys of ``user`` (a user has at most two keys: one page)."""
-        try:
+        with calling(f"ListAccessKeys of IAM user {user!r}", _HINT):
             response = self._client(4).list_access_keys(UserName=user)
-        except Exception as e:  # noqa: BLE001 - every botocore failure becomes an AwsError
-            raise translate(e, f"ListAccessKeys of IAM user {user!r}", _HINT) from e
         return [
             AccessKeyInfo(key_id=str(item["AccessKeyId"]), status=str(item.get("Status", "")))
             for item in response.get("AccessKeyMetadata", [])
@@ -62,10 +61,8 @@ class IamKeys:
     def create_access_key(self, user: str) -> Credentials:
         """iam:CreateAccessKey for ``user``; one attempt: a retry after a lost answer would make a
         second key whose secret nobody knows."""
-        try:
+        with calling(f"CreateAccessKey for IAM user {user!r}", _HINT):
             response = self._client(1).create_access_key(UserName=user)
-        except Exception as e:  # noqa: BLE001
-            raise translate(e, f"CreateAccessKey for IAM user {user!r}", _HINT) from e
         raw = response["AccessKey"]
         return Credentials(
             access_key_id=str(raw["AccessKeyId"]), secret_access_key=str(raw["SecretAccessKey"])
@@ -74,10 +71,9 @@ class IamKeys:
     def delete_access_key(self, user: str, key_id: str) -> None:
         """iam:DeleteAccessKey; a key that is already gone (a retried call that had succeeded) is fine."""
         try:
-            self._client(4).delete_access_key(UserName=user, AccessKeyId=key_id)
-        except Exception as e:  # noqa: BLE001
-            error = translate(e, f"DeleteAccessKey {key_id} of IAM user {user!r}", _HINT)
-            if error.code == "NoSuchEntity":
-                log.debug("access key %s of %r was already deleted", key_id, user)
-                return
-            raise error from e
+            with calling(f"DeleteAccessKey {key_id} of IAM user {user!r}", _HINT):
+                self._client(4).delete_access_key(UserName=user, AccessKeyId=key_id)
+        except AwsError as error:
+            if error.code != "NoSuchEntity":
+                raise
+            log.debug("access key %s of %r was already deleted", key_id, user)

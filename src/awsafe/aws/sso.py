@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from awsafe.aws import client as clients
-from awsafe.aws.client import Endpoint, translate
+from awsafe.aws.client import Endpoint, calling
 from awsafe.model import Credentials
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
@@ -94,10 +94,8 @@ def register_client(
             redirectUris=[LOOPBACK_REDIRECT],
             issuerUrl=start_url,
         )
-    try:
+    with calling("RegisterClient at IAM Identity Center"):
         response = _oidc(endpoint).register_client(**params)
-    except Exception as e:  # noqa: BLE001 - every botocore failure becomes an AwsError
-        raise translate(e, "RegisterClient at IAM Identity Center") from e
     return ClientRegistration(
         client_id=response["clientId"],
         client_secret=response["clientSecret"],
@@ -110,12 +108,10 @@ def register_client(
 def start_device_authorization(
     endpoint: Endpoint, client: ClientRegistration, start_url: str
 ) -> DeviceAuthorization:
-    try:
+    with calling("StartDeviceAuthorization at IAM Identity Center"):
         response = _oidc(endpoint).start_device_authorization(
             clientId=client.client_id, clientSecret=client.client_secret, startUrl=start_url
         )
-    except Exception as e:  # noqa: BLE001
-        raise translate(e, "StartDeviceAuthorization at IAM Identity Center") from e
     return DeviceAuthorization(
         device_code=response["deviceCode"],
         user_code=response["userCode"],
@@ -161,12 +157,10 @@ def create_token(
     endpoint: Endpoint, client: ClientRegistration, now: dt.datetime, what: str, **grant: str
 ) -> TokenGrant:
     """CreateToken with one grant (device code, authorization code + verifier, or refresh token)."""
-    try:
+    with calling(what):
         response = _oidc(endpoint).create_token(
             clientId=client.client_id, clientSecret=client.client_secret, **grant
         )
-    except Exception as e:  # noqa: BLE001
-        raise translate(e, what) from e
     return _grant(response, now)
 
 
@@ -174,12 +168,10 @@ def get_role_credentials(
     endpoint: Endpoint, access_token: str, account_id: str, role_name: str
 ) -> Credentials:
     what = f"GetRoleCredentials for role {role_name} in account {account_id}"
-    try:
+    with calling(what):
         response = _portal(endpoint).get_role_credentials(
             accessToken=access_token, accountId=account_id, roleName=role_name
         )
-    except Exception as e:  # noqa: BLE001
-        raise translate(e, what) from e
     raw = response["roleCredentials"]
     return Credentials(
         access_key_id=raw["accessKeyId"],
@@ -193,10 +185,8 @@ def _pages(call: Any, key: str, what: str, **params: str) -> Iterator[dict[str, 
     token: str | None = None
     while True:
         page_params = dict(params, **({"nextToken": token} if token else {}))
-        try:
+        with calling(what):
             response = call(**page_params)
-        except Exception as e:  # noqa: BLE001
-            raise translate(e, what) from e
         yield from response.get(key, [])
         token = response.get("nextToken")
         if not token:
@@ -224,7 +214,5 @@ def list_account_roles(endpoint: Endpoint, access_token: str, account_id: str) -
 
 
 def logout(endpoint: Endpoint, access_token: str) -> None:
-    try:
+    with calling("Logout at IAM Identity Center"):
         _portal(endpoint).logout(accessToken=access_token)
-    except Exception as e:  # noqa: BLE001
-        raise translate(e, "Logout at IAM Identity Center") from e

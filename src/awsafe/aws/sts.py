@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 from awsafe.aws import client as clients
-from awsafe.aws.client import Endpoint, translate
+from awsafe.aws.client import Endpoint, calling
 from awsafe.errors import AwsError
 from awsafe.model import Credentials, parse_rfc3339
 
@@ -107,10 +107,8 @@ def fetch_session_token(
     if mfa_serial:
         params.update(SerialNumber=mfa_serial, TokenCode=token_code)
     what = f"GetSessionToken for profile {profile!r}"
-    try:
+    with calling(what, "check the keys stored for this profile (awsafe add)"):
         response = clients.make_client("sts", credentials, endpoint).get_session_token(**params)
-    except Exception as e:  # noqa: BLE001 - every botocore failure becomes an AwsError
-        raise translate(e, what, "check the keys stored for this profile (awsafe add)") from e
     return parse_sts_credentials(response, what)
 
 
@@ -137,10 +135,8 @@ def fetch_assume_role(
     hint = "check the role's trust policy allows the source identity" + (
         " and that external_id matches its sts:ExternalId condition" if request.external_id else ""
     )
-    try:
+    with calling(what, hint):
         response = clients.make_client("sts", credentials, endpoint).assume_role(**params)
-    except Exception as e:  # noqa: BLE001 - every botocore failure becomes an AwsError
-        raise translate(e, what, hint) from e
     return parse_sts_credentials(response, what)
 
 
@@ -156,12 +152,10 @@ def fetch_federation_token(
     session can do what the user can, and no more.
     """
     what = f"GetFederationToken for profile {profile!r}"
-    try:
+    with calling(what, "check the keys stored for this profile (awsafe add)"):
         response = clients.make_client("sts", credentials, endpoint).get_federation_token(
             Name=name, DurationSeconds=int(duration.total_seconds()), Policy=ALLOW_ALL
         )
-    except Exception as e:  # noqa: BLE001 - every botocore failure becomes an AwsError
-        raise translate(e, what, "check the keys stored for this profile (awsafe add)") from e
     return parse_sts_credentials(response, what)
 
 
@@ -169,8 +163,6 @@ def fetch_caller_identity(
     credentials: Credentials, endpoint: Endpoint, *, what: str, attempts: int = 4
 ) -> str:
     """The ARN these credentials act as (sts:GetCallerIdentity needs no permission)."""
-    try:
+    with calling(what):
         response = clients.make_client("sts", credentials, endpoint, attempts=attempts).get_caller_identity()
-    except Exception as e:  # noqa: BLE001
-        raise translate(e, what) from e
     return str(response["Arn"])

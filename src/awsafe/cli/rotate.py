@@ -58,10 +58,10 @@ def iam_endpoint(environ: Mapping[str, str], profile: ProfileConfig) -> Endpoint
 
     IAM is global; botocore maps the profile's region to its partition's IAM endpoint.
     """
-    url = None
-    if environ.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "").lower() != "true":
-        url = environ.get("AWS_ENDPOINT_URL_IAM") or environ.get("AWS_ENDPOINT_URL") or profile.endpoint_url
-    return Endpoint(region=profile.region or "us-east-1", url=url or None)
+    from awsafe.endpoint_urls import resolve_endpoint_url
+
+    url = resolve_endpoint_url("iam", environ, profile.endpoint_url)
+    return Endpoint(region=profile.region or "us-east-1", url=url)
 
 
 def run(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: Environment) -> int:

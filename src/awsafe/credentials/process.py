@@ -1,18 +1,16 @@
-"""A profile's own ``credential_process``: run it (no shell) and read the SDK wire format."""
+"""A profile's own ``credential_process``: run it (through ``awsafe.programs``, no shell, with
+its own limits: 1 MiB, 300 s) and read the SDK wire format."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import os
-import selectors
 import shlex
-import subprocess
-import time
 
+from awsafe import programs
 from awsafe.errors import NoCredentialsError
 from awsafe.model import Credentials, parse_rfc3339
-from awsafe.process_guard import without_passphrase
 
 TIMEOUT_SECONDS = 300
 # The SDK format is a few hundred bytes (a session token ~1 KiB); more is not credentials.
@@ -47,47 +45,27 @@ class ProcessProvider:
 
     def _run(self, argv: list[str]) -> bytes:
         """Its stdout, read as it comes so that no more than MAX_OUTPUT is ever held."""
+        limits = programs.Limits(
+            timeout=TIMEOUT_SECONDS, max_stdout=MAX_OUTPUT, stop_on_overflow=True, read_to_eof=True
+        )
         try:
             # stderr stays the user's: the process may explain or prompt there
-            proc = subprocess.Popen(
-                argv, env=without_passphrase(os.environ), stdout=subprocess.PIPE, stdin=subprocess.DEVNULL
-            )
-        except FileNotFoundError as e:
-            raise self._fail("was not found") from e
-        except OSError as e:
-            raise self._fail(f"could not run ({e.strerror})") from e
-        assert proc.stdout is not None
-        deadline = time.monotonic() + TIMEOUT_SECONDS
-        chunks: list[bytes] = []
-        size = 0
-        try:
-            with selectors.DefaultSelector() as selector:
-                selector.register(proc.stdout, selectors.EVENT_READ)
-                while True:
-                    left = deadline - time.monotonic()
-                    if left <= 0:
-                        raise self._fail(f"did not finish within {TIMEOUT_SECONDS}s")
-                    if not selector.select(left):
-                        continue
-                    chunk = os.read(proc.stdout.fileno(), 65536)
-                    if not chunk:
-                        break
-                    size += len(chunk)
-                    if size > MAX_OUTPUT:
-                        raise self._fail(f"printed more than {MAX_OUTPUT // 1024} KiB (stopped it)")
-                    chunks.append(chunk)
-            try:
-                returncode = proc.wait(timeout=max(deadline - time.monotonic(), 0.01))
-            except subprocess.TimeoutExpired:
-                raise self._fail(f"did not finish within {TIMEOUT_SECONDS}s") from None
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-            proc.stdout.close()
-        if returncode != 0:
-            raise self._fail(f"failed with exit code {returncode}")
-        return b"".join(chunks)
+            done = programs.run_program(argv, environ=os.environ, limits=limits, capture_stderr=False)
+        except programs.ProgramError as e:
+            raise self._fail(self._why(e)) from e
+        if done.returncode != 0:
+            raise self._fail(f"failed with exit code {done.returncode}")
+        return done.output
+
+    @staticmethod
+    def _why(error: programs.ProgramError) -> str:
+        if error.kind == "overflow":
+            return f"printed more than {MAX_OUTPUT // 1024} KiB (stopped it)"
+        if error.kind == "timeout":
+            return f"did not finish within {TIMEOUT_SECONDS}s"
+        if error.oserror is None or isinstance(error.oserror, FileNotFoundError):
+            return "was not found"
+        return f"could not run ({error.oserror.strerror})"
 
     def _parse(self, output: bytes) -> Credentials:
         # never echo the output: it holds secrets

@@ -40,15 +40,12 @@ class SessionOptions:
 
 def endpoint_for_profile(env: Mapping[str, str]) -> EndpointFor:
     """Where STS is called for a profile: AWS_ENDPOINT_URL_STS > AWS_ENDPOINT_URL > endpoint_url."""
-    ignore_configured = env.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "").lower() == "true"
+    from awsafe.endpoint_urls import resolve_endpoint_url
 
     def endpoint(profile: ProfileConfig) -> Endpoint:
-        url = None
-        if not ignore_configured:
-            url = env.get("AWS_ENDPOINT_URL_STS") or env.get("AWS_ENDPOINT_URL") or profile.endpoint_url
         return Endpoint(
             region=profile.region or "us-east-1",
-            url=url or None,
+            url=resolve_endpoint_url("sts", env, profile.endpoint_url),
             sts_regional_endpoints=profile.sts_regional_endpoints,
         )
 

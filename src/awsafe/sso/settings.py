@@ -122,10 +122,10 @@ class SsoEndpoints:
     @classmethod
     def from_environ(cls, env: Mapping[str, str]) -> SsoEndpoints:
         """AWS_ENDPOINT_URL_SSO_OIDC / AWS_ENDPOINT_URL_SSO, then AWS_ENDPOINT_URL, as botocore does."""
-        if env.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "").lower() == "true":
-            return cls()
-        common = env.get("AWS_ENDPOINT_URL") or None
-        return cls(env.get("AWS_ENDPOINT_URL_SSO_OIDC") or common, env.get("AWS_ENDPOINT_URL_SSO") or common)
+        from awsafe.endpoint_urls import resolve_endpoint_url
+
+        # No profile endpoint_url here: an sso-session is not a profile.
+        return cls(resolve_endpoint_url("sso-oidc", env), resolve_endpoint_url("sso", env))
 
     def oidc(self, session: SsoSession) -> Endpoint:
         return Endpoint(region=session.region, url=self.oidc_url)
