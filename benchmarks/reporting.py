@@ -1,4 +1,4 @@
-"""What the benchmarks print: progress lines on stderr, and each script's tables, ratios and verdicts.
+"""What the benchmarks print on stdout: each script's tables, ratios and met / NOT MET verdicts.
 
 It measures nothing: the figures come in, the lines go out (render_* build text, print_* print it).
 """
