@@ -20,27 +20,18 @@ in tests).
 from __future__ import annotations
 
 import argparse
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-SEED = """\
-[profile demo]
-region = ap-northeast-2
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `benchmarks.*` when run as a file
 
-[profile test]
-external_id=35e413a2-b7d2-45a3-9126-6fdf4563863d
-role_arn=arn:aws:iam::123456789012:role/seed-role
-role_session_name=test
-source_profile=demo
-region=ap-northeast-2
+from benchmarks.configs import config_text  # noqa: E402
+from benchmarks.measuring import interleaved_medians_ms  # noqa: E402
+from benchmarks.reporting import print_scale_report  # noqa: E402
 
-"""
-
-SSO_SESSIONS = 5
+SEED_ROLE = "arn:aws:iam::123456789012:role/seed-role"
 
 RESOLVE = """\
 import sys
@@ -72,50 +63,21 @@ print(count, time.perf_counter() - started)
 """
 
 
-def generated_profiles(count: int) -> list[str]:
-    """Half SSO profiles (through an [sso-session]), half credential_process profiles."""
-    sections = []
-    for i in range(count):
-        if i % 2 == 0:
-            sections.append(
-                f"[profile sso-{i:06d}]\nsso_session = corp{i % SSO_SESSIONS}\n"
-                f"sso_account_id = {100_000_000_000 + i}\nsso_role_name = Role{i % 7}\n"
-                "region = eu-west-1\n\n"
-            )
-        else:
-            sections.append(
-                f"[profile proc-{i:06d}]\ncredential_process = /usr/local/bin/get-creds "
-                f"--account {100_000_000_000 + i} --role Role{i % 7}\nregion = us-west-2\n\n"
-            )
-    return sections
-
-
-def config_text(profiles: list[str], seed_at: int) -> str:
-    head = "[default]\nregion = us-east-1\noutput = json\n\n" + "".join(
-        f"[sso-session corp{s}]\nsso_start_url = https://corp{s}.awsapps.com/start\n"
-        "sso_region = us-east-1\nsso_registration_scopes = sso:account:access\n\n"
-        for s in range(SSO_SESSIONS)
-    )
-    return head + "".join(profiles[:seed_at]) + SEED + "".join(profiles[seed_at:])
-
-
-def medians_ms(commands: dict[str, list[str]], runs: int) -> dict[str, float]:
-    """Median wall time of each command; runs are interleaved so that a busy
-    machine slows every command alike and the ratios stay fair."""
-    times: dict[str, list[float]] = {label: [] for label in commands}
-    for _ in range(runs):
-        for label, command in commands.items():
-            started = time.perf_counter()
-            subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
-            times[label].append(time.perf_counter() - started)
-    return {label: statistics.median(values) * 1000 for label, values in times.items()}
-
-
 def in_process(python: str, code: str, path: Path) -> tuple[int, float]:
     """(count, seconds) as printed by one of the LIST / PARSE_ALL scripts."""
     out = subprocess.run([python, "-c", code, str(path)], check=True, capture_output=True, text=True)
     count, seconds = out.stdout.split()
     return int(count), float(seconds)
+
+
+def write_configs(tmp: str, profiles: int) -> tuple[Path, Path, Path]:
+    """The five-profile config, and the large one with the seed in the middle and at the end."""
+    small, middle, end = Path(tmp, "small"), Path(tmp, "middle"), Path(tmp, "end")
+    # [default], one SSO and one credential_process profile, demo and test: five profiles.
+    small.write_text(config_text(SEED_ROLE, 2, seed_at=1))
+    middle.write_text(config_text(SEED_ROLE, profiles, seed_at=profiles // 2))
+    end.write_text(config_text(SEED_ROLE, profiles, seed_at=profiles))
+    return small, middle, end
 
 
 def main() -> int:
@@ -127,17 +89,9 @@ def main() -> int:
     python = args.python
 
     with tempfile.TemporaryDirectory() as tmp:
-        small = Path(tmp, "small")
-        middle = Path(tmp, "middle")
-        end = Path(tmp, "end")
-        # [default], one SSO and one credential_process profile, demo and test: five profiles.
-        small.write_text(config_text(generated_profiles(2), 1))
-        profiles = generated_profiles(args.profiles)
-        middle.write_text(config_text(profiles, len(profiles) // 2))
-        end.write_text(config_text(profiles, len(profiles)))
+        small, middle, end = write_configs(tmp, args.profiles)
         size = middle.stat().st_size / 1e6
-
-        timed = medians_ms(
+        timed = interleaved_medians_ms(
             {
                 "floor": [python, "-c", "pass"],
                 "small": [python, "-c", RESOLVE, str(small)],
@@ -146,31 +100,37 @@ def main() -> int:
             },
             args.runs,
         )
-        listed = medians_ms({"list": [python, "-c", LIST, str(middle)]}, max(3, args.runs // 3))
-        names, list_seconds = in_process(python, LIST, middle)
-        sections, parse_seconds = in_process(python, PARSE_ALL, middle)
+        listed = interleaved_medians_ms({"list": [python, "-c", LIST, str(middle)]}, max(3, args.runs // 3))
+        timed["list"] = listed["list"]
+        counted = {"list": in_process(python, LIST, middle), "parse": in_process(python, PARSE_ALL, middle)}
 
     n = f"{args.profiles:,}"
+    ratio = max(timed["middle"], timed["end"]) / timed["small"]
+    print_scale_report(
+        render_rows(n, timed, counted),
+        f"{n} profiles = {size:.1f} MB of config; whole-process medians of {args.runs} runs",
+        f"goal: one profile of {n} costs <= 3x one of 5 -> {ratio:.2f}x",
+    )
+    return 0
+
+
+def render_rows(
+    n: str, timed: dict[str, float], counted: dict[str, tuple[int, float]]
+) -> list[tuple[str, float | None, str]]:
     floor, base = timed["floor"], timed["small"]
-    rows = [
+    (names, list_seconds), (sections, parse_seconds) = counted["list"], counted["parse"]
+    return [
         ("python -c pass (the floor)", floor, ""),
         ("resolve chain of test, 5 profiles", base, f"{base / floor:.1f}x the floor"),
         (f"resolve chain of test, {n}, seed in the middle", timed["middle"],
          f"{timed['middle'] / base:.2f}x the 5-profile run"),
         (f"resolve chain of test, {n}, seed at the end", timed["end"],
          f"{timed['end'] / base:.2f}x the 5-profile run"),
-        (f"list(cfg.profiles), {n}", listed["list"],
+        (f"list(cfg.profiles), {n}", timed["list"],
          f"{names:,} names; {list_seconds * 1000:.0f} ms after start-up"),
         (f"read every section, {n}", None,
          f"{sections:,} sections; {parse_seconds * 1000:.0f} ms after start-up"),
     ]  # fmt: skip
-    print(f"{n} profiles = {size:.1f} MB of config; whole-process medians of {args.runs} runs")
-    for label, ms, note in rows:
-        figure = f"{ms:8.1f} ms" if ms is not None else " " * 11
-        print(f"  {label:<52} {figure}   {note}")
-    ratio = max(timed["middle"], timed["end"]) / base
-    print(f"goal: one profile of {n} costs <= 3x one of 5 -> {ratio:.2f}x")
-    return 0
 
 
 if __name__ == "__main__":

@@ -6,16 +6,16 @@ Any local user can connect to `awsafe server` without the token. The goal (issue
     token-holding boto3 client still gets credentials within 1 s, and the
     endpoint's CPU stays below 50% of one core while flooded.
 
-The world is server_load.py's (imported from it): a recording moto server in
+The world is server_load.py's (benchmarks/worlds.py): a recording moto server in
 this process, the seed's `demo`/`test` profiles, `awsafe add demo --env` into a
 file vault in a temporary HOME. Then, for each protocol (`awsafe server test`,
 then `awsafe server --imds test`, each its own process):
 
 1. baseline: boto3 fetches the credentials a few times, unflooded;
-2. the flood, in a child process (asyncio): IDLE connections that never send a
-   byte and SLOW ones that send a request head one byte every 0.5 s and never
-   finish it; whenever the endpoint closes one, it is opened again at once, so
-   the flood stays at full strength for the whole run;
+2. the flood, in a child process (benchmarks/flood.py, asyncio): IDLE connections
+   that never send a byte and SLOW ones that send a request head one byte every
+   0.5 s and never finish it; whenever the endpoint closes one, it is opened again
+   at once, so the flood stays at full strength for the whole run;
 3. after a ramp-up, for the measured window: a new boto3 session fetches the
    credentials every 0.25 s (ECS: token file and full URI; IMDS: the endpoint
    variable, IMDSv2), timed from get_credentials() to the frozen credentials;
@@ -34,114 +34,31 @@ Benchmarks report: the exit status is 0 even when a goal is missed.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
-import platform
-import resource
 import shutil
-import statistics
 import subprocess
 import sys
-import tempfile
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # server_load, next to this file
-from server_load import AWSAFE, BenchError, EndpointProcess, set_up_world  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # benchmarks.*, tests.support
+
+from benchmarks import flood as flood_module  # noqa: E402
+from benchmarks.endpoint import EndpointProcess  # noqa: E402
+from benchmarks.flood import RAMP_SECONDS, FloodRun  # noqa: E402
+from benchmarks.measuring import BenchError, read_cpu_seconds, read_nofile_limit, say, say_failed  # noqa: E402
+from benchmarks.reporting import print_flood_report  # noqa: E402
+from benchmarks.worlds import AWSAFE, endpoint_world, recording_moto, temporary_root  # noqa: E402
 
 GOAL_SECONDS = 1.0
 GOAL_CPU = 0.5  # of one core
-RAMP_SECONDS = 3.0  # the flood reaches full strength before the window opens
 SAMPLE_EVERY = 0.25
-SLOW_BYTE_SECONDS = 0.5
 MAX_SECONDS = 30
 
 
-def say(text: str) -> None:
-    print(f"server_flood.py: {text}", file=sys.stderr, flush=True)
-
-
-# -- the flood (its own process) ------------------------------------------------------------------
-
-
-def raise_own_descriptor_limit() -> tuple[int, int]:
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    wanted = hard if hard != resource.RLIM_INFINITY else 65536
-    if soft < wanted:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
-    return resource.getrlimit(resource.RLIMIT_NOFILE)
-
-
-async def _hold(
-    host: str, port: int, slow: bool, until: float, counts: dict[str, int], open_now: list[int]
-) -> None:
-    """One flood slot: connect, idle (or dribble), and connect again whenever closed."""
-    head = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + b"a" * 100_000
-    while time.monotonic() < until:
-        try:
-            reader, writer = await asyncio.open_connection(host, port)
-        except OSError:
-            counts["connect_errors"] += 1
-            await asyncio.sleep(0.05)
-            continue
-        counts["connections"] += 1
-        open_now[0] += 1
-        sent = 0
-        try:
-            while time.monotonic() < until:
-                if slow:
-                    writer.write(head[sent : sent + 1])
-                    sent += 1
-                try:
-                    wait = SLOW_BYTE_SECONDS if slow else max(0.01, until - time.monotonic())
-                    data = await asyncio.wait_for(reader.read(4096), wait)
-                except asyncio.TimeoutError:
-                    continue
-                counts["answered_408" if b" 408 " in data[:16] else "closed_by_endpoint"] += 1
-                break  # closed (or answered and closed): connect again
-        except OSError:
-            counts["closed_by_endpoint"] += 1
-        finally:
-            open_now[0] -= 1
-            writer.close()
-
-
-async def _flood(host: str, port: int, idle: int, slow: int, seconds: float) -> dict[str, Any]:
-    counts = {"connections": 0, "connect_errors": 0, "closed_by_endpoint": 0, "answered_408": 0}
-    open_now = [0]
-    until = time.monotonic() + seconds
-    samples: list[int] = []
-
-    async def sample() -> None:  # how many are open, once the ramp-up is over
-        await asyncio.sleep(RAMP_SECONDS)
-        while time.monotonic() < until - 1:
-            samples.append(open_now[0])
-            await asyncio.sleep(0.5)
-
-    slots = [_hold(host, port, False, until, counts, open_now) for _ in range(idle)]
-    slots += [_hold(host, port, True, until, counts, open_now) for _ in range(slow)]
-    await asyncio.gather(sample(), *slots)
-    return {**counts, "open_min": min(samples or [0]), "open_max": max(samples or [0])}
-
-
-def flood_worker(host: str, port: int, idle: int, slow: int, seconds: float) -> int:
-    soft, hard = raise_own_descriptor_limit()
-    print(json.dumps({"rlimit_nofile": [soft, hard]}), flush=True)
-    report = asyncio.run(_flood(host, port, idle, slow, seconds))
-    print(json.dumps(report), flush=True)
-    return 0
-
-
-# -- the SDK and the measurement ------------------------------------------------------------------
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+# -- the SDK --------------------------------------------------------------------------------------
 
 
 def sdk_environment(endpoint: EndpointProcess, world: dict[str, str]) -> dict[str, str]:
@@ -173,64 +90,60 @@ def fetch_with_boto3() -> tuple[float, str]:
     return seconds, frozen.access_key
 
 
-@dataclass
-class Run:
-    protocol: str
-    baseline: list[float] = field(default_factory=list)
-    flooded: list[float] = field(default_factory=list)
-    failures: int = 0
-    cpu: float = 0.0  # fraction of one core during the window
-    window: float = 0.0
-    flood: dict[str, Any] = field(default_factory=dict)
-    client_rlimit: list[int] = field(default_factory=list)
-    endpoint_rlimit: tuple[str, str] = ("?", "?")
+# -- the measurement ------------------------------------------------------------------------------
+
+
+def start_flood(
+    endpoint: EndpointProcess, idle: int, slow: int, seconds: float, env: dict[str, str]
+) -> subprocess.Popen[str]:
+    """benchmarks/flood.py against the endpoint, for the ramp-up, the window and a second more."""
+    parts = urlsplit(endpoint.uri)
+    flood_args = [parts.hostname or "127.0.0.1", str(parts.port), str(idle), str(slow)]
+    flood_args.append(str(RAMP_SECONDS + seconds + 1))
+    say(f"flooding with {idle} idle and {slow} slow connections for {RAMP_SECONDS + seconds:.0f} s")
+    return subprocess.Popen(
+        [sys.executable, str(flood_module.__file__), *flood_args], stdout=subprocess.PIPE, text=True, env=env
+    )
+
+
+def sample_flooded(run: FloodRun, endpoint: EndpointProcess, expected: str, seconds: float) -> None:
+    """For `seconds`: a new boto3 session every SAMPLE_EVERY, and the endpoint's CPU share."""
+    cpu_before, wall_before = read_cpu_seconds(endpoint.process.pid), time.monotonic()
+    while time.monotonic() - wall_before < seconds:
+        try:
+            seconds_taken, key = fetch_with_boto3()
+            if key != expected:
+                raise RuntimeError("boto3 got other credentials than before the flood")
+            run.flooded.append(seconds_taken)
+        except Exception as e:  # noqa: BLE001 - a failed fetch is a figure, not a crash
+            run.failures += 1
+            say(f"boto3 failed under the flood: {type(e).__name__}: {e}")
+        time.sleep(SAMPLE_EVERY)
+    run.window = time.monotonic() - wall_before
+    run.cpu = (read_cpu_seconds(endpoint.process.pid) - cpu_before) / run.window
 
 
 def measure(
     protocol: str, world: dict[str, str], idle: int, slow: int, seconds: float, nofile: int | None
-) -> Run:
+) -> FloodRun:
     args = ("--imds",) if protocol == "imds" else ()
     prefix = ("prlimit", f"--nofile={nofile}:{nofile}") if nofile else ()
     say(f"starting `{' '.join(prefix)} awsafe server {' '.join(args + ('test',))}`".replace("` ", "`"))
     endpoint = EndpointProcess(world, args, prefix)
-    run = Run(protocol)
+    run = FloodRun(protocol)
     saved = dict(os.environ)
     flood: subprocess.Popen[str] | None = None
     try:
-        limits = Path(f"/proc/{endpoint.process.pid}/limits").read_text()
-        words = next(line for line in limits.splitlines() if line.startswith("Max open files")).split()
-        run.endpoint_rlimit = (words[3], words[4])
+        run.endpoint_rlimit = read_nofile_limit(endpoint.process.pid)
         os.environ.clear()
         os.environ.update(sdk_environment(endpoint, world))
         baseline = [fetch_with_boto3() for _ in range(5)]
         run.baseline = [seconds for seconds, _ in baseline]
-        expected = baseline[0][1]
-        parts = urlsplit(endpoint.uri)
-        flood_args = [parts.hostname or "127.0.0.1", str(parts.port), str(idle), str(slow)]
-        flood_args.append(str(RAMP_SECONDS + seconds + 1))
-        say(f"flooding with {idle} idle and {slow} slow connections for {RAMP_SECONDS + seconds:.0f} s")
-        flood = subprocess.Popen(
-            [sys.executable, __file__, "--flood-worker", *flood_args],
-            stdout=subprocess.PIPE,
-            text=True,
-            env=saved,
-        )
+        flood = start_flood(endpoint, idle, slow, seconds, env=saved)
         assert flood.stdout is not None
         run.client_rlimit = json.loads(flood.stdout.readline())["rlimit_nofile"]
         time.sleep(RAMP_SECONDS)
-        cpu_before, wall_before = cpu_seconds(endpoint.process.pid), time.monotonic()
-        while time.monotonic() - wall_before < seconds:
-            try:
-                seconds_taken, key = fetch_with_boto3()
-                if key != expected:
-                    raise RuntimeError("boto3 got other credentials than before the flood")
-                run.flooded.append(seconds_taken)
-            except Exception as e:  # noqa: BLE001 - a failed fetch is a figure, not a crash
-                run.failures += 1
-                say(f"boto3 failed under the flood: {type(e).__name__}: {e}")
-            time.sleep(SAMPLE_EVERY)
-        run.window = time.monotonic() - wall_before
-        run.cpu = (cpu_seconds(endpoint.process.pid) - cpu_before) / run.window
+        sample_flooded(run, endpoint, baseline[0][1], seconds)
         output, _ = flood.communicate(timeout=30)
         run.flood = json.loads(output.strip().splitlines()[-1])
     finally:
@@ -247,43 +160,7 @@ def measure(
     return run
 
 
-def report(runs: list[Run], idle: int, slow: int) -> None:
-    print()
-    print(f"awsafe endpoints under a flood of {idle} idle and {slow} slow connections (reconnecting)")
-    print(f"  machine      python {platform.python_version()}; {os.cpu_count()} CPUs; {platform.machine()}")
-    for run in runs:
-        soft, hard = run.endpoint_rlimit
-        client = "/".join(str(n) for n in run.client_rlimit)
-        print(f"  {run.protocol:<4} RLIMIT_NOFILE soft/hard: endpoint {soft}/{hard}, flood {client}")
-    print()
-    print("| protocol | unflooded p50 | flooded p50 | flooded max | fetches (failed) | CPU | flood |")
-    print("|---|---:|---:|---:|---:|---:|---|")
-    for run in runs:
-        flood = run.flood
-        flooded = run.flooded or [0.0]
-        print(
-            f"| {run.protocol} | {statistics.median(run.baseline) * 1000:.1f} ms "
-            f"| {statistics.median(flooded) * 1000:.1f} ms | {max(flooded) * 1000:.1f} ms "
-            f"| {len(run.flooded) + run.failures} ({run.failures}) | {run.cpu:.0%} of a core "
-            f"| {flood.get('open_min')}-{flood.get('open_max')} open, {flood.get('connections')} connects, "
-            f"{flood.get('answered_408')} x 408, {flood.get('closed_by_endpoint')} closed, "
-            f"{flood.get('connect_errors')} connect errors |"
-        )
-    print()
-    for run in runs:
-        fast = run.failures == 0 and bool(run.flooded) and max(run.flooded) <= GOAL_SECONDS
-        verdicts = (
-            (f"every boto3 fetch within {GOAL_SECONDS:g} s", fast),
-            (f"endpoint CPU below {GOAL_CPU:.0%} of a core", run.cpu < GOAL_CPU),
-        )
-        for label, ok in verdicts:
-            print(f"  {run.protocol:<5} {label:<40}{'met' if ok else 'NOT MET'}")
-
-
-def main() -> int:
-    if len(sys.argv) > 1 and sys.argv[1] == "--flood-worker":
-        host, port, idle, slow, seconds = sys.argv[2:7]
-        return flood_worker(host, int(port), int(idle), int(slow), float(seconds))
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--idle", type=int, default=1000, help="idle connections (never send a byte)")
     parser.add_argument("--slow", type=int, default=50, help="slow connections (a byte every 0.5 s)")
@@ -302,32 +179,29 @@ def main() -> int:
         parser.error("--endpoint-nofile needs prlimit (util-linux) and N >= 64")
     if not 1 <= args.seconds <= MAX_SECONDS or not 0 <= args.idle <= 5000 or not 0 <= args.slow <= 1000:
         parser.error(f"--seconds 1..{MAX_SECONDS}, --idle 0..5000, --slow 0..1000")
+    return args
+
+
+def main() -> int:
+    args = parse_args()
     if not os.access(AWSAFE, os.X_OK) or not Path("/proc/self/stat").exists():
         say(f"needs Linux and {AWSAFE} (run scripts/test once to set up .venv)")
         return 2
 
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from tests.support.moto_server import MotoServer
-
-    root = Path(tempfile.mkdtemp(prefix="awsafe-bench-flood-"))
-    moto = MotoServer().start()
-    runs: list[Run] = []
-    try:
-        say("moto up; adding demo to a file vault")
-        world = set_up_world(root, moto)
-        protocols = ("ecs", "imds") if args.protocol == "both" else (args.protocol,)
-        for protocol in protocols:
-            runs.append(measure(protocol, world, args.idle, args.slow, args.seconds, args.endpoint_nofile))
-    except BenchError as e:
-        print(f"\nserver_flood.py: FAILED: {e}", file=sys.stderr)
-        return 1
-    finally:
-        moto.stop()
-        if args.keep:
-            say(f"kept {root}")
-        else:
-            shutil.rmtree(root, ignore_errors=True)
-    report(runs, args.idle, args.slow)
+    runs: list[FloodRun] = []
+    with temporary_root("awsafe-bench-flood-", args.keep) as root, recording_moto() as moto:
+        try:
+            say("moto up; adding demo to a file vault")
+            world = endpoint_world(root, moto)
+            protocols = ("ecs", "imds") if args.protocol == "both" else (args.protocol,)
+            for protocol in protocols:
+                runs.append(
+                    measure(protocol, world, args.idle, args.slow, args.seconds, args.endpoint_nofile)
+                )
+        except BenchError as e:
+            say_failed(e)
+            return 1
+    print_flood_report(runs, args.idle, args.slow, GOAL_SECONDS, GOAL_CPU)
     return 0
 
 
