@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from tests.e2e.conftest import Seed
 from tests.support.env import awsafe_executable, run_awsafe
 from tests.support.tty import run_in_pty
+from tests.support.worlds import Seed
 
 KEY_ID = "AKIAPROMPTPROMPT0001"
 SECRET = "prompted/Secret+Value0123456789abcdefghij"

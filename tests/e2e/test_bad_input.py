@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import Seed, SsoWorld
 from tests.support.env import run_awsafe
+from tests.support.worlds import Seed, SsoWorld
 
 KEY_ID = "AKIAIOSFODNN7EXAMPLE"
 SECRET = "stray-secret-value/0123456789+abcdefghij"

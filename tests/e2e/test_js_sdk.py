@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import EXTERNAL_ID, Seed
 from tests.support.env import run_awsafe
+from tests.support.worlds import EXTERNAL_ID, Seed
 
 ROOT = Path(__file__).resolve().parents[2]
 JS = ROOT / "tests" / "js"

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import Seed
 from tests.support.browser import browser_command, read_visits
 from tests.support.env import run_awsafe, start_awsafe
 from tests.support.fake_federation import FakeFederation
+from tests.support.worlds import Seed
 
 CONSOLE = "https://console.aws.amazon.com/console/home?region=ap-northeast-2"
 

@@ -17,12 +17,12 @@ import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from tests.e2e.conftest import BIN, SsoWorld
 from tests.support.browser import read_visits
 from tests.support.env import caller_identity as exec_caller_identity
 from tests.support.env import run_awsafe
 from tests.support.fake_sso import CODE_GRANT, DEVICE_GRANT, REFRESH_GRANT, pkce_challenge
 from tests.support.moto_server import ADMIN_ACCESS_KEY_ID
+from tests.support.worlds import BIN, SsoWorld
 
 DEV_ROLE = "arn:aws:sts::111111111111:assumed-role/Admin/sso-user"
 

@@ -18,11 +18,11 @@ from botocore.config import Config
 from awsafe.sso.settings import SsoSession
 from awsafe.sso.store import SsoToken, SsoTokenStore
 from awsafe.vault.select import open_store
-from tests.e2e.conftest import BIN, SsoWorld
 from tests.e2e.test_sso import caller_identity
 from tests.support.env import run_awsafe
 from tests.support.fake_sso import CODE_GRANT, REFRESH_GRANT
 from tests.support.slow_client import Dripper
+from tests.support.worlds import BIN, SsoWorld
 
 STALE_ROLE = {"AWS_MIN_TTL": "3600s"}  # cached role credentials count as stale: the token is needed
 
