@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.browser import browser_command
-from tests.support.env import run_awsafe
+from tests.support.cli import run_main
 from tests.support.fake_sso import FakeSso, SsoCall
 from tests.support.moto_server import MotoServer
 from tests.support.seed import EXTERNAL_ID, seed_config
@@ -54,7 +54,7 @@ def seed(moto: MotoServer, isolated_env: Path) -> Seed:
     role_arn = moto.create_role("seed-role", moto.user_arn("demo"), external_id=EXTERNAL_ID)
     world = Seed(moto, isolated_env, Path(os.environ["AWS_CONFIG_FILE"]), key_id, secret, role_arn)
     world.write_config(seed_config(role_arn))
-    added = run_awsafe(
+    added = run_main(
         "add",
         "demo",
         "--env",
@@ -79,7 +79,7 @@ def mfa_world(seed: Seed) -> Seed:
         "duration_seconds = 7200\n"
         f"[profile mfauser]\nmfa_serial = arn:aws:iam::123456789012:mfa/mfauser\n"
     )
-    added = run_awsafe(
+    added = run_main(
         "add", "mfauser", "--env", env={"AWS_ACCESS_KEY_ID": key_id, "AWS_SECRET_ACCESS_KEY": secret}
     )
     assert added.returncode == 0, added.stderr
