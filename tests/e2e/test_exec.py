@@ -1,4 +1,4 @@
-"""The `exec` environment contract (reference §4) as a child process sees it."""
+"""The `exec` environment contract (docs/commands/exec.md#behaviour) as a child process sees it."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Acceptance 5 of issue 4: the AWS SDK for JavaScript v3 consumes the `exec --ecs-server` endpoint.
+"""A second SDK: the AWS SDK for JavaScript v3 consumes the `exec --ecs-server` endpoint.
 
 A second SDK, independent of botocore, resolves credentials through its default provider chain
 (the container provider: AWS_CONTAINER_CREDENTIALS_FULL_URI + AWS_CONTAINER_AUTHORIZATION_TOKEN)

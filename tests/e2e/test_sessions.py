@@ -1,4 +1,5 @@
-"""Reference §3, row by row: which STS calls a profile makes, with what, and what is cached.
+"""The session table of docs/sessions.md, row by row: which STS calls a profile makes, with what,
+and what is cached.
 
 Every assertion is on the calls recorded at moto (operation, SerialNumber,
 TokenCode, DurationSeconds, signing key) and their count, because moto itself

@@ -55,7 +55,7 @@ def test_pkce_sign_in_then_the_cli_uses_the_role(sso: SsoWorld) -> None:
 
 
 def test_the_browser_argv_holds_only_a_one_time_url(sso: SsoWorld) -> None:
-    """Issue 10: state and challenge in the browser's argv let a local process inject its own code."""
+    """Regression: state and challenge in the browser's argv let a local process inject its own code."""
     result = caller_identity(sso)
     assert result.returncode == 0, result.stderr
     [opened] = sso.opened()  # the browser command's whole argument

@@ -1,4 +1,4 @@
-"""The environment of a program run by `exec` (reference §4); pure."""
+"""The environment of a program run by `exec` (docs/commands/exec.md); pure."""
 
 from __future__ import annotations
 
