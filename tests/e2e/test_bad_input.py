@@ -14,7 +14,6 @@ import pytest
 from tests.support.env import run_awsafe
 from tests.support.worlds import Seed, SsoWorld
 
-KEY_ID = "AKIAIOSFODNN7EXAMPLE"
 SECRET = "stray-secret-value/0123456789+abcdefghij"
 
 

@@ -13,7 +13,7 @@ import pytest
 from tests.support.cli import run_main
 
 KEY_ID = "AKIAIOSFODNN7EXAMPLE"
-SECRET = "stray-secret-value/0123456789+abcdefghij"
+SECRET = "prompted/Secret+Value0123456789abcdefghij"
 
 
 def _config_path() -> Path:
