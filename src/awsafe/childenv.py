@@ -1,4 +1,5 @@
-"""The environment of a program run by `exec`: our credentials in; outer ones and the passphrase out; pure."""
+"""The environment of a program run by `exec` (docs/commands/exec.md): our credentials in; outer ones and
+the passphrase out; pure."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Console sign-in (reference §5.4): temporary credentials in, a one-time sign-in URL out.
+"""Console sign-in (docs/commands/login.md): temporary credentials in, a one-time sign-in URL out.
 
 ``getSigninToken`` is sent as a POST form (a session token in a query string
 is long and ends up in proxy logs). ``SessionDuration`` is sent only for

@@ -1,13 +1,14 @@
-"""`add` (terminal prompt or --env), `list` and `remove` through the console script."""
+"""`add` and `remove` asking on a terminal, through the console script (the checks that need no
+terminal: tests/integration/cli/test_vault_commands.py and tests/unit/cli/test_add_names.py)."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from tests.e2e.conftest import Seed
 from tests.support.env import awsafe_executable, run_awsafe
 from tests.support.tty import run_in_pty
+from tests.support.worlds import Seed
 
 KEY_ID = "AKIAPROMPTPROMPT0001"
 SECRET = "prompted/Secret+Value0123456789abcdefghij"
@@ -31,56 +32,6 @@ def test_add_prompts_on_the_terminal_and_hides_the_secret(isolated_env: Path) ->
     assert f"AWS_SECRET_ACCESS_KEY={SECRET}" in exported.stdout
 
 
-def test_add_never_takes_a_secret_from_argv(isolated_env: Path) -> None:
-    result = run_awsafe("add", "x", SECRET)
-    assert result.returncode == 2
-    assert SECRET not in result.stderr
-
-
-def test_add_refuses_a_profile_with_source_profile(seed: Seed) -> None:
-    result = run_awsafe(
-        "add", "test", "--env", env={"AWS_ACCESS_KEY_ID": KEY_ID, "AWS_SECRET_ACCESS_KEY": SECRET}
-    )
-    assert result.returncode == 3
-    assert "source_profile 'demo'" in result.stderr
-    assert run_awsafe("list", "--credentials").stdout.splitlines() == ["demo"]
-
-
-def test_add_no_add_config_leaves_config_alone(seed: Seed) -> None:
-    before = seed.config.read_text()
-    result = run_awsafe(
-        "add",
-        "other",
-        "--env",
-        "--no-add-config",
-        env={"AWS_ACCESS_KEY_ID": KEY_ID, "AWS_SECRET_ACCESS_KEY": SECRET},
-    )
-    assert result.returncode == 0, result.stderr
-    assert seed.config.read_text() == before
-    result = run_awsafe(
-        "add", "third", "--env", env={"AWS_ACCESS_KEY_ID": KEY_ID, "AWS_SECRET_ACCESS_KEY": SECRET}
-    )
-    assert seed.config.read_text() == before + "\n[profile third]\n"
-
-
-def test_list_table(seed: Seed) -> None:
-    run_awsafe(
-        "add",
-        "orphan",
-        "--env",
-        "--no-add-config",
-        env={"AWS_ACCESS_KEY_ID": KEY_ID, "AWS_SECRET_ACCESS_KEY": SECRET},
-    )
-    result = run_awsafe("list")
-    assert result.returncode == 0, result.stderr
-    rows = [line.split() for line in result.stdout.splitlines()]
-    assert rows[0] == ["Profile", "Credentials", "Sessions"]
-    assert ["demo", "demo", "-"] in rows
-    assert ["test", "demo", "-"] in rows
-    assert ["-", "orphan", "-"] in rows
-    assert run_awsafe("list", "--profiles").stdout.splitlines() == ["demo", "test"]
-
-
 def test_remove_asks_and_respects_no(seed: Seed) -> None:
     code, screen = run_in_pty(
         [str(awsafe_executable()), "remove", "demo"],
@@ -96,28 +47,3 @@ def test_remove_asks_and_respects_no(seed: Seed) -> None:
     )
     assert code == 0, screen
     assert run_awsafe("list", "--credentials").stdout.splitlines() == []
-
-
-def test_remove_force_and_missing(seed: Seed) -> None:
-    assert run_awsafe("remove", "-f", "demo").returncode == 0
-    missing = run_awsafe("remove", "-f", "demo")
-    assert missing.returncode == 5 and "no credentials stored for profile 'demo'" in missing.stderr
-
-
-def test_list_credentials_column_follows_the_chain(seed: Seed) -> None:
-    seed.append_config(
-        "\n[profile r1]\nrole_arn = arn:aws:iam::123456789012:role/r1\nsource_profile = test\n"
-        "[profile own]\nrole_arn = arn:aws:iam::123456789012:role/o\nsource_profile = own\n"
-    )
-    run_awsafe("add", "own", "--env", env={"AWS_ACCESS_KEY_ID": KEY_ID, "AWS_SECRET_ACCESS_KEY": SECRET})
-    rows = [line.split() for line in run_awsafe("list").stdout.splitlines()]
-    assert ["r1", "demo", "-"] in rows
-    assert ["own", "own", "-"] in rows
-
-
-def test_add_refuses_source_profile_from_include(seed: Seed) -> None:
-    seed.append_config("\n[profile inc]\ninclude_profile = test\n")
-    result = run_awsafe(
-        "add", "inc", "--env", env={"AWS_ACCESS_KEY_ID": KEY_ID, "AWS_SECRET_ACCESS_KEY": SECRET}
-    )
-    assert result.returncode == 3 and "source_profile 'demo'" in result.stderr

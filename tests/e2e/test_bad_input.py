@@ -1,6 +1,7 @@
 """Hostile or careless input: endless profile chains, a broken vault header, a stray word
-after `exec PROFILE`, profile names that would break ~/.aws/config. Each ends in one clear
-line and the right exit code, never a recursion crash, a misleading message or an echo."""
+after `exec PROFILE`, section injection through `sso populate`. Each ends in one clear line
+and the right exit code, never a recursion crash, a misleading message or an echo. (Profile
+names that would break ~/.aws/config: tests/unit/cli/test_add_names.py.)"""
 
 from __future__ import annotations
 
@@ -10,10 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import Seed, SsoWorld
 from tests.support.env import run_awsafe
+from tests.support.worlds import Seed, SsoWorld
 
-KEY_ID = "AKIAIOSFODNN7EXAMPLE"
 SECRET = "stray-secret-value/0123456789+abcdefghij"
 
 
@@ -32,12 +32,6 @@ def _one_line(result: subprocess.CompletedProcess[str], code: int) -> str:
     lines = result.stderr.splitlines()
     assert 1 <= len(lines) <= 2, result.stderr
     return lines[0]
-
-
-def _add(profile: str, *flags: str) -> subprocess.CompletedProcess[str]:
-    return run_awsafe(
-        "add", profile, "--env", *flags, env={"AWS_ACCESS_KEY_ID": KEY_ID, "AWS_SECRET_ACCESS_KEY": "s3cret"}
-    )
 
 
 # -- endless chains ----------------------------------------------------------------------------
@@ -106,44 +100,6 @@ def test_a_command_after_double_dash_is_still_named(seed: Seed) -> None:
     result = run_awsafe("exec", "test", "--", "no-such-program-xyz", env=seed.env)
     assert result.returncode == 127
     assert "command not found: no-such-program-xyz" in result.stderr
-
-
-# -- profile names that would break ~/.aws/config ---------------------------------------------
-
-BAD_NAMES = {
-    "closing bracket": "x]",
-    "injected section": "x]\n[profile evil]\ncredential_process = /tmp/evil",
-    "semicolon": "a;b",
-    "hash": "a#b",
-    "newline": "a\nb",
-    "carriage return": "a\rb",
-    "leading space": " lead",
-    "trailing space": "trail ",
-    "empty": "",
-    "blank": "   ",
-    "opening bracket": "[x",
-    "line separator": "a\u2028b",
-}
-
-
-@pytest.mark.parametrize("name", list(BAD_NAMES.values()), ids=list(BAD_NAMES))
-@pytest.mark.parametrize("flags", [[], ["--no-add-config"]], ids=["add-config", "no-add-config"])
-def test_add_refuses_a_profile_name_that_breaks_the_config(name: str, flags: list[str]) -> None:
-    _write_config("[profile demo]\nregion = us-east-1\n")
-    before = _config_path().read_bytes()
-    line = _one_line(_add(name, *flags), 2)
-    assert line.startswith("awsafe: a profile name cannot"), line
-    assert _config_path().read_bytes() == before
-    listed = run_awsafe("list", "--credentials")
-    assert listed.returncode == 0 and listed.stdout == ""  # nothing stored under it
-
-
-def test_add_still_takes_ordinary_names() -> None:
-    for name in ("dev", "my-team.prod@eu", "with inner space", "default", "ünïcode"):
-        result = _add(name)
-        assert result.returncode == 0, result.stderr
-    text = _config_path().read_text()
-    assert "[profile with inner space]\n" in text and "[default]\n" in text and "[profile ünïcode]\n" in text
 
 
 @pytest.mark.parametrize(

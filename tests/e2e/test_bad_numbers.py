@@ -12,8 +12,8 @@ import subprocess
 
 import pytest
 
-from tests.e2e.conftest import Seed
 from tests.support.env import run_awsafe
+from tests.support.worlds import Seed
 
 # Each is malformed as a duration: not ASCII digits, or too long to mean anything.
 BAD_DURATIONS = {

@@ -6,8 +6,8 @@ import os
 from pathlib import Path
 
 from awsafe.vault.file import FileStore
-from tests.e2e.conftest import Seed
 from tests.support.env import run_awsafe
+from tests.support.worlds import Seed
 
 KEY_ID = "AKIAPROMPTPROMPT0001"
 SECRET = "orphan-secret-value-0123456789"

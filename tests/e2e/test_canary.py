@@ -6,8 +6,8 @@ import json
 import os
 from pathlib import Path
 
-from tests.e2e.conftest import Seed, seed_config
 from tests.support.env import run_awsafe
+from tests.support.worlds import Seed, seed_config
 
 
 def _files_containing(root: Path, needles: list[bytes]) -> list[str]:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.e2e.conftest import Seed
 from tests.support.env import run_awsafe
+from tests.support.worlds import EXTERNAL_ID, Seed
 
 
 def test_three_role_chain_sends_one_assume_role_per_hop(seed: Seed) -> None:
@@ -68,4 +68,4 @@ def test_issue_1195_role_profile_with_sso_in_default_assumes_the_role(seed: Seed
     assert result.returncode == 0, result.stderr
     (assume,) = seed.moto.calls("AssumeRole")
     assert assume.params["RoleArn"] == seed.role_arn
-    assert assume.params["ExternalId"] == "35e413a2-b7d2-45a3-9126-6fdf4563863d"
+    assert assume.params["ExternalId"] == EXTERNAL_ID

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import Seed, SsoWorld
 from tests.support.browser import browser_command
 from tests.support.env import run_awsafe, start_awsafe
 from tests.support.fake_federation import FakeFederation
+from tests.support.worlds import Seed, SsoWorld
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc and prctl are Linux's")
 

@@ -6,8 +6,8 @@ import json
 import sys
 from pathlib import Path
 
-from tests.e2e.conftest import Seed
 from tests.support.env import run_awsafe
+from tests.support.worlds import Seed
 
 
 def _process(tmp_path: Path, document: dict[str, object], exit_code: int = 0) -> tuple[Path, Path]:

@@ -10,8 +10,8 @@ import json
 import sys
 from pathlib import Path
 
-from tests.e2e.conftest import Seed
 from tests.support.env import run_awsafe
+from tests.support.worlds import Seed
 
 CHILD = r"""
 import json, time, boto3

@@ -6,8 +6,8 @@ import json
 import sys
 from pathlib import Path
 
-from tests.e2e.conftest import BIN, Seed
 from tests.support.env import run_awsafe
+from tests.support.worlds import BIN, Seed
 
 ROLE_IDENTITY = "arn:aws:sts::123456789012:assumed-role/seed-role/test"
 

@@ -1,4 +1,4 @@
-"""The `exec` environment contract (reference §4) as a child process sees it."""
+"""The `exec` environment contract (docs/commands/exec.md#behaviour) as a child process sees it."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import json
 import re
 import sys
 
-from tests.e2e.conftest import Seed
 from tests.support.env import run_awsafe
+from tests.support.worlds import Seed
 
 PRINT_ENV = [sys.executable, "-c", "import json, os; print(json.dumps(dict(os.environ)))"]
 

@@ -6,8 +6,8 @@ import json
 import subprocess
 import sys
 
-from tests.e2e.conftest import BIN, Seed
 from tests.support.env import awsafe_executable, run_awsafe
+from tests.support.worlds import BIN, Seed
 
 ROLE_IDENTITY = "arn:aws:sts::123456789012:assumed-role/seed-role/test"
 

@@ -9,8 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.e2e.conftest import Seed
 from tests.support.env import run_awsafe
+from tests.support.worlds import Seed
 
 HEAVY = ("argparse", "botocore", "awsafe.config.resolve", "awsafe.credentials.chain", "awsafe.cli.main")
 

@@ -1,4 +1,4 @@
-"""Acceptance 5 of issue 4: the AWS SDK for JavaScript v3 consumes the `exec --ecs-server` endpoint.
+"""A second SDK: the AWS SDK for JavaScript v3 consumes the `exec --ecs-server` endpoint.
 
 A second SDK, independent of botocore, resolves credentials through its default provider chain
 (the container provider: AWS_CONTAINER_CREDENTIALS_FULL_URI + AWS_CONTAINER_AUTHORIZATION_TOKEN)
@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import EXTERNAL_ID, Seed
 from tests.support.env import run_awsafe
+from tests.support.worlds import EXTERNAL_ID, Seed
 
 ROOT = Path(__file__).resolve().parents[2]
 JS = ROOT / "tests" / "js"

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import EXTERNAL_ID, seed_config
 from tests.support.env import caller_identity, run_awsafe
 from tests.support.moto_server import MotoServer
+from tests.support.worlds import EXTERNAL_ID, seed_config
 
 # Read at import, before the autouse fixture scrubs AWSAFE_* variables.
 THROWAWAY_KEYRING = os.environ.get("AWSAFE_TEST_SECRET_SERVICE") == "required"

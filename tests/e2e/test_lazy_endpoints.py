@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import Seed
 from tests.support.env import start_awsafe
+from tests.support.worlds import Seed
 
 ROLE_IDENTITY = "arn:aws:sts::123456789012:assumed-role/seed-role/test"
 

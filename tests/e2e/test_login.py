@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import Seed
 from tests.support.browser import browser_command, read_visits
 from tests.support.env import run_awsafe, start_awsafe
 from tests.support.fake_federation import FakeFederation
+from tests.support.worlds import Seed
 
 CONSOLE = "https://console.aws.amazon.com/console/home?region=ap-northeast-2"
 
@@ -154,7 +154,7 @@ def assert_one_time(url: str) -> None:
 def test_without_stdout_the_browser_gets_only_a_one_time_url(
     seed: Seed, federation: FakeFederation, tmp_path: Path
 ) -> None:
-    """Issue 10: the sign-in token was in the browser's argv, which every local user can read."""
+    """Regression: the sign-in token was in the browser's argv, which every local user can read."""
     log = tmp_path / "browser.log"  # outside HOME: the double's record is not awsafe's doing
     env = {
         **os.environ,

@@ -11,10 +11,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from tests.e2e.conftest import BIN, SERIAL, Seed
 from tests.e2e.test_sessions import sent
 from tests.support.env import awsafe_executable, run_awsafe
 from tests.support.tty import run_in_pty
+from tests.support.worlds import BIN, SERIAL, Seed
 
 AWS_CLI = [str(BIN / "aws"), "sts", "get-caller-identity", "--query", "Arn", "--output", "text"]
 

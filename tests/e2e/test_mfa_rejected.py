@@ -11,8 +11,8 @@ import json
 
 import pytest
 
-from tests.e2e.conftest import Seed
 from tests.support.env import run_awsafe
+from tests.support.worlds import Seed
 
 MFA_REFUSED = "MultiFactorAuthentication failed with invalid MFA one time pass code. "
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import Seed, SsoWorld
 from tests.support.env import run_awsafe
 from tests.support.env_dump import command, read_dumps
 from tests.support.fake_federation import FakeFederation
+from tests.support.worlds import Seed, SsoWorld
 
 PASSPHRASE = "test-passphrase"  # what conftest unlocks the test vault with
 BOTH = {"AWSAFE_FILE_PASSPHRASE": PASSPHRASE, "AWS_VAULT_FILE_PASSPHRASE": PASSPHRASE}

@@ -6,9 +6,9 @@ import json
 import time
 from pathlib import Path
 
-from tests.e2e.conftest import Seed
 from tests.support.env import caller_identity, run_awsafe
 from tests.support.moto_server import Call, MotoServer
+from tests.support.worlds import Seed
 
 IAM_ACTIONS = ("ListAccessKeys", "CreateAccessKey", "DeleteAccessKey")
 MOTO_SESSION_KEY = "AKIAIOSFODNN7EXAMPLE"  # moto's GetSessionToken always returns this key id

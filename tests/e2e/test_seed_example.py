@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from tests.e2e.conftest import BIN, EXTERNAL_ID, Seed, seed_config
 from tests.support.env import caller_identity, run_awsafe
+from tests.support.worlds import BIN, EXTERNAL_ID, Seed, seed_config
 
 
 def test_exec_test_runs_aws_cli_as_the_assumed_role(seed: Seed) -> None:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.e2e.conftest import Seed
 from tests.support.env import run_awsafe
+from tests.support.worlds import Seed
 
 
 def _served(seed: Seed, profile: str) -> dict[str, Any]:

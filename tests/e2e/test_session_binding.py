@@ -21,8 +21,8 @@ from awsafe.credentials.stored import StoredKeys
 from awsafe.model import Credentials
 from awsafe.vault.file import FileStore
 from awsafe.vault.keychain import KeychainStore
-from tests.e2e.conftest import Seed
 from tests.support.env import run_awsafe, start_awsafe
+from tests.support.worlds import Seed
 
 # Read at import, before the autouse fixture scrubs AWSAFE_* variables.
 THROWAWAY_KEYRING = os.environ.get("AWSAFE_TEST_SECRET_SERVICE") == "required"

@@ -1,4 +1,5 @@
-"""Reference §3, row by row: which STS calls a profile makes, with what, and what is cached.
+"""The session table of docs/sessions.md, row by row: which STS calls a profile makes, with what,
+and what is cached.
 
 Every assertion is on the calls recorded at moto (operation, SerialNumber,
 TokenCode, DurationSeconds, signing key) and their count, because moto itself
@@ -9,9 +10,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import SERIAL, Seed
 from tests.support.env import run_awsafe
 from tests.support.moto_server import Call
+from tests.support.worlds import EXTERNAL_ID, SERIAL, Seed
 
 MOTO_SESSION_KEY = "AKIAIOSFODNN7EXAMPLE"  # moto's GetSessionToken always returns this key id
 
@@ -122,7 +123,7 @@ def test_min_ttl_refreshes_credentials_close_to_expiry(seed: Seed) -> None:
     ("key", "old", "new"),
     [
         ("role_arn", "seed-role", "other-role"),
-        ("external_id", "35e413a2-b7d2-45a3-9126-6fdf4563863d", "aaaaaaaa-b7d2-45a3-9126-6fdf4563863d"),
+        ("external_id", EXTERNAL_ID, "aaaaaaaa" + EXTERNAL_ID[8:]),
     ],
 )
 def test_editing_the_profile_never_serves_stale_credentials(seed: Seed, key: str, old: str, new: str) -> None:

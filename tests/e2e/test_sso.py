@@ -17,12 +17,12 @@ import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from tests.e2e.conftest import BIN, SsoWorld
 from tests.support.browser import read_visits
 from tests.support.env import caller_identity as exec_caller_identity
 from tests.support.env import run_awsafe
 from tests.support.fake_sso import CODE_GRANT, DEVICE_GRANT, REFRESH_GRANT, pkce_challenge
 from tests.support.moto_server import ADMIN_ACCESS_KEY_ID
+from tests.support.worlds import BIN, SsoWorld
 
 DEV_ROLE = "arn:aws:sts::111111111111:assumed-role/Admin/sso-user"
 
@@ -55,7 +55,7 @@ def test_pkce_sign_in_then_the_cli_uses_the_role(sso: SsoWorld) -> None:
 
 
 def test_the_browser_argv_holds_only_a_one_time_url(sso: SsoWorld) -> None:
-    """Issue 10: state and challenge in the browser's argv let a local process inject its own code."""
+    """Regression: state and challenge in the browser's argv let a local process inject its own code."""
     result = caller_identity(sso)
     assert result.returncode == 0, result.stderr
     [opened] = sso.opened()  # the browser command's whole argument

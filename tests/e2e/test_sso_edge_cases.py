@@ -18,11 +18,11 @@ from botocore.config import Config
 from awsafe.sso.settings import SsoSession
 from awsafe.sso.store import SsoToken, SsoTokenStore
 from awsafe.vault.select import open_store
-from tests.e2e.conftest import BIN, SsoWorld
 from tests.e2e.test_sso import caller_identity
 from tests.support.env import run_awsafe
 from tests.support.fake_sso import CODE_GRANT, REFRESH_GRANT
 from tests.support.slow_client import Dripper
+from tests.support.worlds import BIN, SsoWorld
 
 STALE_ROLE = {"AWS_MIN_TTL": "3600s"}  # cached role credentials count as stale: the token is needed
 
@@ -247,7 +247,7 @@ def start_sign_in(sso: SsoWorld, **env: str) -> tuple[subprocess.Popen[str], str
 
 
 def test_a_dripping_client_cannot_hold_the_sign_in_past_its_deadline(sso: SsoWorld) -> None:
-    """Issue 10: a byte every 0.5 s kept `sso login` waiting past AWSAFE_SSO_LOGIN_TIMEOUT."""
+    """Regression: a byte every 0.5 s kept `sso login` waiting past AWSAFE_SSO_LOGIN_TIMEOUT."""
     started = time.monotonic()
     process, opened = start_sign_in(sso, AWSAFE_SSO_LOGIN_TIMEOUT="2s")
     dripper = Dripper(listener_port(opened), seconds=20)
@@ -266,7 +266,7 @@ def test_a_dripping_client_cannot_hold_the_sign_in_past_its_deadline(sso: SsoWor
 
 
 def test_a_dripping_client_does_not_block_the_browsers_redirect(sso: SsoWorld) -> None:
-    """Issue 10: one slow connection held the listener, and the browser's callback waited behind it."""
+    """Regression: one slow connection held the listener, and the browser's callback waited behind it."""
     process, opened = start_sign_in(sso, AWSAFE_SSO_LOGIN_TIMEOUT="60s")
     dripper = Dripper(listener_port(opened), seconds=20)
     try:

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import Seed
 from tests.support.env import start_awsafe
+from tests.support.worlds import Seed
 
 CLIENT = "import boto3; print(boto3.client('sts', region_name='us-east-1').get_caller_identity()['Arn'])"
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import Seed
 from tests.support.env import run_awsafe
+from tests.support.worlds import Seed
 
 OTHER_UID = 65534
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="modes, owners and links are POSIX's")

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import EXTERNAL_ID, SsoWorld
 from tests.support.browser import visits_path
 from tests.support.env import run_awsafe, start_awsafe
 from tests.support.moto_server import MotoServer
+from tests.support.worlds import EXTERNAL_ID, SsoWorld
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="modes are POSIX's")
 

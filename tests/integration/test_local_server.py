@@ -61,7 +61,7 @@ def test_stopping_a_server_that_never_started_returns() -> None:
     LocalServer(lambda request: Response.text("")).stop()
 
 
-# -- floods: idle, slow and out-of-descriptor clients (issue 10) ----------------------------------
+# -- floods: idle, slow and out-of-descriptor clients --------------------------------------------
 
 TOKEN = "t" * 43
 CREDS_JSON = b'"AccessKeyId": "ASIAFLOODEXAMPLE0001"'

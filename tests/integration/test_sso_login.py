@@ -253,7 +253,7 @@ def test_pkce_sign_in_exchanges_the_code_with_the_verifier(monkeypatch: pytest.M
 
 
 def test_the_browser_gets_a_one_time_url_without_state_or_challenge(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Issue 10: a browser's argv is readable by every local user; state and challenge stay out of it."""
+    """Regression: a browser's argv is readable by every local user; state and challenge stay out of it."""
     oidc = FakeOidc(monkeypatch, GRANT)
     browser = Browser(("/oauth/callback", {"code": AUTH_CODE, "state": STATE}))
 
@@ -292,7 +292,7 @@ def test_the_one_time_url_redirects_once_only(monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_a_dripping_client_does_not_delay_the_callback(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Issue 10: one local client sending a byte every 0.5 s held the listener, and the browser."""
+    """Regression: one local client sending a byte every 0.5 s held the listener, and the browser."""
     oidc = FakeOidc(monkeypatch, GRANT)
     drippers: list[Dripper] = []
 
@@ -315,7 +315,7 @@ def test_a_dripping_client_does_not_delay_the_callback(monkeypatch: pytest.Monke
 
 
 def test_the_deadline_holds_while_a_client_drips(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Issue 10: AWSAFE_SSO_LOGIN_TIMEOUT is a deadline for the whole sign-in, whatever clients do."""
+    """Regression: AWSAFE_SSO_LOGIN_TIMEOUT is a deadline for the whole sign-in, whatever clients do."""
     oidc = FakeOidc(monkeypatch, GRANT)
     drippers: list[Dripper] = []
 

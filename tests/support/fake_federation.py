@@ -1,4 +1,5 @@
-"""A fake AWS console federation endpoint (``https://signin.aws.amazon.com/federation``, reference §5.4).
+"""A fake AWS console federation endpoint (``https://signin.aws.amazon.com/federation``; what it
+expects: docs/commands/login.md#the-sign-in-token).
 
 It runs on 127.0.0.1:<ephemeral> and checks what it is sent against a moto server::
 

@@ -8,7 +8,7 @@ secret moto issued for its key id; a refused request is recorded with
 ``rejected`` set and answered as AWS would (``SignatureDoesNotMatch``,
 ``InvalidClientTokenId``...). ``fail_next`` answers the next N calls of an
 action with an AWS query-protocol error instead of passing them to moto.
-See /work/shared/spec/testing.md.
+The README's test section describes the signature check for users of the suite.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """`awsafe login`: open the AWS console as a profile, through a one-time federation sign-in URL.
 
-Which temporary credentials (reference §5.4): a role profile's role
+Which temporary credentials (docs/commands/login.md#which-credentials): a role profile's role
 credentials; an SSO profile's role credentials; for a plain IAM user,
 GetFederationToken with the long-term keys (cached like any session).
 ``SessionDuration`` goes along only for a role assumed from long-term keys or

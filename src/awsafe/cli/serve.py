@@ -58,7 +58,7 @@ def resolve_allowed_hosts(host: str, port: int) -> frozenset[str]:
 
 @dataclasses.dataclass
 class Endpoint:
-    """A running ECS endpoint (reference §5.2)."""
+    """A running ECS endpoint (docs/commands/server.md#the-ecs-endpoint)."""
 
     server: LocalServer
     token: str = dataclasses.field(repr=False)
@@ -84,7 +84,7 @@ class Endpoint:
 
 @dataclasses.dataclass
 class ImdsEndpoint:
-    """A running IMDSv2 endpoint (reference §5.3)."""
+    """A running IMDSv2 endpoint (docs/commands/server.md#imds-mode)."""
 
     server: LocalServer
     allow_v1: bool = False

@@ -4,7 +4,7 @@ The source of a profile, in order (aws-vault #1183/#1196): keys stored in the
 vault for it, or its ``source_profile``; then SSO; then web identity; then
 ``credential_process``; else an error naming every source tried.
 
-Sessions (reference §3): an IAM user gets GetSessionToken (with MFA when it has
+Sessions (the table in docs/sessions.md): an IAM user gets GetSessionToken (with MFA when it has
 ``mfa_serial``); a role from a user is assumed with the long-term keys; a role
 with ``mfa_serial`` asking at most 1h is assumed with a GetSessionToken(MFA)
 session of its source, shared by every role with that source and serial; asking

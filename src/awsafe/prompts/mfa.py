@@ -101,7 +101,7 @@ def detect_prompt_driver(
     tty_available: Callable[[], bool],
     platform: str,
 ) -> str | None:
-    """The first usable driver in reference §3 order, or None; looks at /dev/tty and PATH only."""
+    """The first usable driver in docs/sessions.md#mfa-codes order, or None; reads /dev/tty and PATH only."""
     import shutil
 
     path = environ.get("PATH", "")

@@ -1,4 +1,5 @@
-"""The EC2 instance metadata protocol, IMDSv2 (reference §5.3), as a pure function of a request; no sockets.
+"""The EC2 instance metadata protocol, IMDSv2 (docs/commands/server.md#imds-mode), as a pure
+function of a request; no sockets.
 
 A client PUTs ``/latest/api/token`` with a TTL and gets a random session token, which
 every GET then carries. Unlike the ECS token, these tokens are no shared secret: any

@@ -1,5 +1,6 @@
-"""The container credential protocol (reference §5.2) and what every local endpoint shares
-(Request, Response, the origin checks), as pure functions of a request; no sockets.
+"""The container credential protocol (docs/commands/server.md#the-ecs-endpoint) and what every
+local endpoint shares (Request, Response, the origin checks), as pure functions of a request;
+no sockets.
 
 Every request must come from a loopback peer, name an expected ``Host`` (against
 DNS rebinding) and carry the random token, compared in constant time. Errors

@@ -1,4 +1,5 @@
-"""Interactive sign-in to IAM Identity Center (reference §5.5): PKCE in a local browser, or a device code.
+"""Interactive sign-in to IAM Identity Center (docs/sso.md#signing-in): PKCE in a local browser,
+or a device code.
 
 This module only runs a flow and returns the :class:`TokenGrant`; reusing
 registrations, storing tokens and locking out parallel sign-ins belong to the

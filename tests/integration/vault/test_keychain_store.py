@@ -19,7 +19,7 @@ import pytest
 
 from awsafe.vault.keychain import KeychainStore, usable_keychain_backend
 from awsafe.vault.select import open_store
-from tests.unit.vault.contract import StoreContract, StoreFactory
+from tests.support.store_contract import StoreContract, StoreFactory
 
 pytestmark = pytest.mark.secret_service
 

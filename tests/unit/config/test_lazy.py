@@ -9,19 +9,9 @@ from awsafe.config import section as section_module
 from awsafe.config.parse import parse_config
 from awsafe.config.resolve import resolve_chain, resolve_profile
 from awsafe.errors import ConfigError
+from tests.support.seed import seed_config
 
-SEED = """\
-[profile demo]
-region = ap-northeast-2
-
-[profile test]
-external_id=35e413a2-b7d2-45a3-9126-6fdf4563863d
-role_arn=arn:aws:iam::123456789012:role/seed-role
-role_session_name=test
-source_profile=demo
-region=ap-northeast-2
-
-"""
+SEED = seed_config() + "\n"
 
 
 def generated(count: int, insert_at: int, inserted: str) -> str:

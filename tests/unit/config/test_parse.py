@@ -6,26 +6,17 @@ import pytest
 
 from awsafe.config.parse import parse_config
 from awsafe.errors import ConfigError
+from tests.support.seed import EXTERNAL_ID, SEED_ROLE_ARN, seed_config
 
-SEED = """\
-[profile demo]
-region = ap-northeast-2
-
-[profile test]
-external_id=35e413a2-b7d2-45a3-9126-6fdf4563863d
-role_arn=arn:aws:iam::123456789012:role/seed-role
-role_session_name=test
-source_profile=demo
-region=ap-northeast-2
-"""
+SEED = seed_config()
 
 
 def test_seed_example_parses_exactly() -> None:
     config = parse_config(SEED, "cfg")
     test = config.profiles["test"]
     assert test.values == {
-        "external_id": "35e413a2-b7d2-45a3-9126-6fdf4563863d",
-        "role_arn": "arn:aws:iam::123456789012:role/seed-role",
+        "external_id": EXTERNAL_ID,
+        "role_arn": SEED_ROLE_ARN,
         "role_session_name": "test",
         "source_profile": "demo",
         "region": "ap-northeast-2",

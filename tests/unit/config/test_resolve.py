@@ -9,6 +9,7 @@ import pytest
 from awsafe.config.parse import parse_config
 from awsafe.config.resolve import Overrides, resolve_chain, resolve_profile
 from awsafe.errors import ConfigError, ProfileNotFoundError
+from tests.support.seed import seed_config
 
 ROLE = "arn:aws:iam::123456789012:role/r"
 
@@ -22,9 +23,8 @@ def test_source_profile_beats_default_sso() -> None:
     cfg = config(
         "[default]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n"
         "sso_account_id = 111111111111\nsso_role_name = Admin\nregion = us-east-1\n"
-        "[profile demo]\n"
-        "[profile test]\nexternal_id=35e413a2-b7d2-45a3-9126-6fdf4563863d\n"
-        f"role_arn={ROLE}\nrole_session_name=test\nsource_profile=demo\nregion=ap-northeast-2\n"
+        # The seed's profiles, with no region on demo: it must come from [default].
+        + seed_config(ROLE).replace("region=ap-northeast-2\n\n", "")
     )
     chain = resolve_chain(cfg, "test", {})
     test, demo = chain

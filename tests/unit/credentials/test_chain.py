@@ -19,6 +19,7 @@ from awsafe.credentials.stored import StoredKeys
 from awsafe.errors import AwsError, NoCredentialsError
 from awsafe.model import Credentials
 from awsafe.vault.memory import MemoryStore
+from tests.support.seed import EXTERNAL_ID, seed_config
 
 NOW = dt.datetime(2026, 11, 28, 12, 0, tzinfo=dt.timezone.utc)
 ROLE = "arn:aws:iam::123456789012:role/seed-role"
@@ -61,11 +62,7 @@ def build(text: str, profile: str, options: SessionOptions | None = None) -> Cre
     return builder.build(chain).retrieve()
 
 
-SEED = (
-    "[profile demo]\nregion=ap-northeast-2\n[profile test]\n"
-    "external_id=35e413a2-b7d2-45a3-9126-6fdf4563863d\n"
-    f"role_arn={ROLE}\nrole_session_name=test\nsource_profile=demo\nregion=ap-northeast-2\n"
-)
+SEED = seed_config(ROLE)
 
 
 def test_seed_role_assumes_with_external_id(stub: Any) -> None:
@@ -77,7 +74,7 @@ def test_seed_role_assumes_with_external_id(stub: Any) -> None:
             "RoleArn": ROLE,
             "RoleSessionName": "test",
             "DurationSeconds": 3600,
-            "ExternalId": "35e413a2-b7d2-45a3-9126-6fdf4563863d",
+            "ExternalId": EXTERNAL_ID,
         },
     )
     credentials = build(SEED, "test")
@@ -140,7 +137,7 @@ def test_assume_role_ttl_env_beats_duration_seconds_and_flag_beats_both(stub: An
     expected = {
         "RoleArn": ROLE,
         "RoleSessionName": "test",
-        "ExternalId": "35e413a2-b7d2-45a3-9126-6fdf4563863d",
+        "ExternalId": EXTERNAL_ID,
     }
     stubber.add_response(
         "assume_role", sts_response("ASIAROLEROLEROLE0001"), {**expected, "DurationSeconds": 7200}

@@ -1,4 +1,5 @@
-"""choose_mfa_source: --mfa-token once, then mfa_process, then the prompt driver (reference §3)."""
+"""choose_mfa_source: --mfa-token once, then mfa_process, then the prompt driver
+(docs/sessions.md#mfa-codes)."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ import pytest
 from awsafe.errors import StoreCorruptError, StoreError, StoreLockedError, StoreUnavailableError
 from awsafe.vault import fileformat as fmt
 from awsafe.vault.file import FileStore
-from tests.unit.vault.contract import StoreContract, StoreFactory
+from tests.support.store_contract import StoreContract, StoreFactory
 
 PASSPHRASE = "correct horse battery staple"
 FAST = 14  # scrypt cost for tests; test_default_scrypt_cost_works covers the default

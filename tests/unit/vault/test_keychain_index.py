@@ -22,7 +22,7 @@ from keyring.errors import (
 from awsafe.errors import StoreCorruptError, StoreError, StoreLockedError, StoreUnavailableError
 from awsafe.vault import keychain
 from awsafe.vault.keychain import KeychainStore
-from tests.unit.vault.contract import StoreContract, StoreFactory
+from tests.support.store_contract import StoreContract, StoreFactory
 
 Items = dict[tuple[str, str], str]
 

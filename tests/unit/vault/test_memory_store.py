@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from awsafe.vault.memory import MemoryStore
-from tests.unit.vault.contract import StoreContract, StoreFactory
+from tests.support.store_contract import StoreContract, StoreFactory
 
 
 class TestMemoryStore(StoreContract):

@@ -1,4 +1,8 @@
-"""The seed's world on a local moto: user `demo` with keys in the vault, role profile `test`."""
+"""The shared test worlds on a local moto: the seed (user `demo` with keys in the vault, role
+profile `test`), its MFA variant, and IAM Identity Center (a fake SSO issuing moto credentials).
+
+Registered as a pytest plugin by tests/conftest.py, so every tier can ask for `seed`, `mfa_world`
+or `sso`; the types and constants are imported from here."""
 
 from __future__ import annotations
 
@@ -11,27 +15,15 @@ from pathlib import Path
 import pytest
 
 from tests.support.browser import browser_command
-from tests.support.env import run_awsafe
+from tests.support.cli import run_main
 from tests.support.fake_sso import FakeSso, SsoCall
 from tests.support.moto_server import MotoServer
+from tests.support.seed import EXTERNAL_ID, seed_config
+
+__all__ = ["BIN", "EXTERNAL_ID", "SERIAL", "SSO_ACCOUNTS", "SSO_CONFIG", "Seed", "SsoWorld", "seed_config"]
 
 SERIAL = "arn:aws:iam::123456789012:mfa/demo"
-EXTERNAL_ID = "35e413a2-b7d2-45a3-9126-6fdf4563863d"
 BIN = Path(sys.executable).parent
-
-
-def seed_config(role_arn: str, external_id: str = EXTERNAL_ID) -> str:
-    """The seed README's profile, byte for byte apart from the role ARN."""
-    return (
-        "[profile demo]\n"
-        "region=ap-northeast-2\n\n"
-        "[profile test]\n"
-        f"external_id={external_id}\n"
-        f"role_arn={role_arn}\n"
-        "role_session_name=test\n"
-        "source_profile=demo\n"
-        "region=ap-northeast-2\n"
-    )
 
 
 @dataclasses.dataclass
@@ -62,7 +54,7 @@ def seed(moto: MotoServer, isolated_env: Path) -> Seed:
     role_arn = moto.create_role("seed-role", moto.user_arn("demo"), external_id=EXTERNAL_ID)
     world = Seed(moto, isolated_env, Path(os.environ["AWS_CONFIG_FILE"]), key_id, secret, role_arn)
     world.write_config(seed_config(role_arn))
-    added = run_awsafe(
+    added = run_main(
         "add",
         "demo",
         "--env",
@@ -87,7 +79,7 @@ def mfa_world(seed: Seed) -> Seed:
         "duration_seconds = 7200\n"
         f"[profile mfauser]\nmfa_serial = arn:aws:iam::123456789012:mfa/mfauser\n"
     )
-    added = run_awsafe(
+    added = run_main(
         "add", "mfauser", "--env", env={"AWS_ACCESS_KEY_ID": key_id, "AWS_SECRET_ACCESS_KEY": secret}
     )
     assert added.returncode == 0, added.stderr
