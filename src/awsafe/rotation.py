@@ -22,7 +22,7 @@ from awsafe.config.profile import ProfileConfig
 from awsafe.errors import AwsafeError, AwsError, NoCredentialsError, StoreError, UsageError
 from awsafe.model import Credentials
 
-log = logging.getLogger("awsafe")
+log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = dt.timedelta(seconds=60)
 POLL_INTERVAL = dt.timedelta(seconds=2)

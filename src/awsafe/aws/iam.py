@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 __all__ = ["AccessKeyInfo", "Endpoint", "IamKeys"]
 
-log = logging.getLogger("awsafe")
+log = logging.getLogger(__name__)
 
 _HINT = "the identity making IAM calls needs iam:ListAccessKeys, iam:CreateAccessKey and iam:DeleteAccessKey"
 

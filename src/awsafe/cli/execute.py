@@ -25,7 +25,7 @@ from awsafe.wiring import (
 if TYPE_CHECKING:
     from awsafe.cli.serve import Endpoint, ImdsEndpoint
 
-log = logging.getLogger("awsafe")
+log = logging.getLogger(__name__)
 Execve = Callable[[str, list[str], dict[str, str]], object]
 
 

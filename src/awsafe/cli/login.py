@@ -39,7 +39,7 @@ BROWSER_WAIT = dt.timedelta(minutes=5)  # a cold browser start, a profile picker
 MIN_FEDERATION = dt.timedelta(seconds=900)
 MAX_FEDERATION = dt.timedelta(seconds=129600)
 
-log = logging.getLogger("awsafe")
+log = logging.getLogger(__name__)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

@@ -15,6 +15,7 @@ from awsafe.errors import AwsafeError, ExitCode, UsageError
 from awsafe.process_guard import disable_core_dumps
 from awsafe.wiring import GlobalOptions
 
+# The package logger: every module logs to its own child (getLogger(__name__)), configured here once.
 log = logging.getLogger("awsafe")
 
 

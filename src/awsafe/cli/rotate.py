@@ -29,7 +29,7 @@ from awsafe.wiring import (
     session_cache,
 )
 
-log = logging.getLogger("awsafe")
+log = logging.getLogger(__name__)
 
 # The shortest session STS grants: this one only makes three IAM calls.
 MFA_SESSION_DURATION = dt.timedelta(minutes=15)

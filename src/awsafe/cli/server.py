@@ -39,7 +39,7 @@ from awsafe.server.routes import is_loopback, is_wildcard
 from awsafe.statedir import ensure_private_dir, open_private_file
 from awsafe.wiring import CredentialRequest, GlobalOptions, build_provider, load_profile_chain
 
-log = logging.getLogger("awsafe")
+log = logging.getLogger(__name__)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

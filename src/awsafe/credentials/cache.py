@@ -30,7 +30,7 @@ from awsafe.errors import NoCredentialsError, StoreCorruptError, VaultCorruptErr
 from awsafe.model import Credentials
 from awsafe.vault.base import Store
 
-log = logging.getLogger("awsafe")
+log = logging.getLogger(__name__)
 
 
 class Locks(Protocol):

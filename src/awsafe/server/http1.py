@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 
 from awsafe.server.routes import Request, Response
 
-log = logging.getLogger("awsafe")
+log = logging.getLogger(__name__)
 
 Handler = Callable[[Request], Response]
 END_OF_HEAD = b"\r\n\r\n"

@@ -41,7 +41,7 @@ from awsafe.server.workers import STALL_SECONDS, WorkerPool
 
 __all__ = ["LocalServer", "render_request_line"]
 
-log = logging.getLogger("awsafe")
+log = logging.getLogger(__name__)
 
 MAX_REQUEST_HEAD = 16384  # request line and headers together; SDKs send < 1 KiB, no route takes a body
 IDLE_SECONDS = 2.0  # a connection that has sent nothing of its next request closes after this

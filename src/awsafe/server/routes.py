@@ -27,7 +27,7 @@ from awsafe.clock import Clock
 from awsafe.errors import AwsafeError, AwsError, MfaError, NoCredentialsError, UsageError
 from awsafe.model import Credentials, format_rfc3339
 
-log = logging.getLogger("awsafe")
+log = logging.getLogger(__name__)
 
 CREDENTIALS_PATH = "/"
 ROLE_PATH = "/role-arn/"

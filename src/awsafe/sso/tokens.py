@@ -31,7 +31,7 @@ from awsafe.sso.cli_cache import CliTokenCache
 from awsafe.sso.settings import SsoEndpoints, SsoSession
 from awsafe.sso.store import SsoToken, SsoTokenStore
 
-log = logging.getLogger("awsafe")
+log = logging.getLogger(__name__)
 
 REFRESH_WINDOW = dt.timedelta(minutes=15)
 STILL_USABLE = dt.timedelta(minutes=1)  # less than this left and a token is not worth handing out

@@ -37,7 +37,7 @@ from awsafe.wiring.state import locks_for, state_dir
 if TYPE_CHECKING:
     from awsafe.prompts.request import MfaRequest
 
-log = logging.getLogger("awsafe")
+log = logging.getLogger(__name__)
 
 DEFAULT_SCRYPT_LOG2N = 17
 MIN_SCRYPT_LOG2N = 14  # the file vault accepts less; awsafe never creates one that weak

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from awsafe.sso.settings import SsoSession
     from awsafe.sso.tokens import SsoTokens
 
-log = logging.getLogger("awsafe")
+log = logging.getLogger(__name__)
 
 
 @dataclasses.dataclass(frozen=True)
