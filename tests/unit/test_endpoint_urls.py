@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from awsafe.cli.rotate import iam_endpoint
 from awsafe.config.profile import ProfileConfig
 from awsafe.credentials.rules import endpoint_for_profile
 from awsafe.endpoint_urls import resolve_endpoint_url
 from awsafe.sso.settings import SsoEndpoints
+from awsafe.wiring.rotation import iam_endpoint
 
 ALL = "http://all.example"
 PROFILE = "http://profile.example"

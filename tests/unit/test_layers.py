@@ -138,6 +138,12 @@ def test_the_contracts_hold_for_the_source_as_it_is(tmp_path: Path) -> None:
             "def _upward() -> None:\n    from awsafe.wiring.sso import sso_tokens  # noqa: F401",
             "awsafe.wiring.state is not allowed to import awsafe.wiring.sso",
         ),
+        # a command calling AWS itself instead of through the composition root (wiring)
+        (
+            "cli/rotate.py",
+            "def _direct() -> None:\n    import awsafe.aws.sts  # noqa: F401",
+            "awsafe.cli.rotate -> awsafe.aws.sts",
+        ),
     ],
 )
 def test_an_upward_import_breaks_the_contract(tmp_path: Path, module: str, planted: str, broken: str) -> None:

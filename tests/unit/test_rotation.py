@@ -14,7 +14,7 @@ from botocore.stub import Stubber
 
 from awsafe.aws import client as aws
 from awsafe.aws.iam import AccessKeyInfo, IamKeys
-from awsafe.cli.rotate import iam_endpoint, rotate_timeout
+from awsafe.cli.rotate import rotate_timeout
 from awsafe.config.profile import ProfileConfig
 from awsafe.credentials.stored import StoredKeys
 from awsafe.environment import Environment
@@ -22,6 +22,7 @@ from awsafe.errors import AwsError, NoCredentialsError, StoreError, UsageError
 from awsafe.model import Credentials
 from awsafe.rotation import Rotator, find_key_owner, parse_user_arn
 from awsafe.vault.memory import MemoryStore
+from awsafe.wiring.rotation import iam_endpoint
 
 NOW = dt.datetime(2026, 11, 28, 12, 0, tzinfo=dt.timezone.utc)
 USER_ARN = "arn:aws:iam::123456789012:user/demo"
@@ -461,7 +462,7 @@ def test_iam_errors_become_aws_errors_without_secrets(iam_stub: tuple[Stubber, l
     assert OLD.secret_access_key not in caught.value.message
 
 
-# -- cli.rotate: where IAM is called, how long the new key may take -------------------------
+# -- wiring.rotation and cli.rotate: where IAM is called, how long the new key may take -----
 
 
 def test_iam_endpoint_prefers_the_iam_variable_then_the_generic_one_then_the_profile() -> None:

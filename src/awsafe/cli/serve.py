@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import collections
 import dataclasses
 import os
 import re
@@ -11,17 +10,16 @@ import signal
 import subprocess
 from collections.abc import Callable, Mapping
 
-from awsafe.aws.sts import AssumeRoleRequest, fetch_assume_role
 from awsafe.config.profile import ROLE_ARN, ProfileConfig
 from awsafe.credentials.provider import Provider
-from awsafe.credentials.rules import ONE_HOUR, endpoint_for_profile, generated_session_name
 from awsafe.environment import Environment
-from awsafe.errors import CommandError, UsageError
+from awsafe.errors import CommandError
 from awsafe.model import Credentials
 from awsafe.server.imds import ImdsRoutes
 from awsafe.server.listener import LocalServer
 from awsafe.server.routes import EcsRoutes, FreshCredentials, Request, Response, is_loopback
 from awsafe.wiring import min_ttl
+from awsafe.wiring.endpoints import role_fetcher
 
 FORWARDED_SIGNALS = (
     signal.SIGINT,
@@ -34,7 +32,6 @@ FORWARDED_SIGNALS = (
 )
 # The addresses EC2 serves metadata on; bound as an alias on `lo`, they are local too.
 IMDS_ADDRESSES = frozenset({"169.254.169.254", "fd00:ec2::254"})
-MAX_ROLES_KEPT = 64  # /role-arn/ARN credentials kept fresh at once; the least recently asked go first
 _ROLE_NAME_UNSAFE = re.compile(r"[^\w+=,.@-]", re.ASCII)
 
 
@@ -124,29 +121,6 @@ def resolve_account_id(profile: ProfileConfig) -> str | None:
     return profile.sso_account_id
 
 
-def _role_fetcher(
-    env: Environment, base: FreshCredentials, profile: ProfileConfig
-) -> Callable[[str], Credentials]:
-    """``/role-arn/ARN``: that role assumed with the profile's credentials, kept fresh per ARN."""
-    endpoint = endpoint_for_profile(env.environ)(profile)
-    roles: collections.OrderedDict[str, FreshCredentials] = collections.OrderedDict()
-
-    def fetch(role_arn: str) -> Credentials:
-        if not ROLE_ARN.match(role_arn):
-            raise UsageError(f"{role_arn!r} is not an IAM role ARN")
-        if role_arn not in roles:
-            request = AssumeRoleRequest(role_arn, generated_session_name(env.clock), ONE_HOUR)
-            roles[role_arn] = _fresh(
-                env, lambda: fetch_assume_role(base(), endpoint, request, profile=profile.name)
-            )
-            if len(roles) > MAX_ROLES_KEPT:  # a client asking for ever new ARNs must not grow us
-                roles.popitem(last=False)
-        roles.move_to_end(role_arn)
-        return roles[role_arn]()
-
-    return fetch
-
-
 def _listen_then_fetch(
     handle: Callable[[Request], Response],
     fresh: FreshCredentials,
@@ -194,7 +168,7 @@ def start_ecs_endpoint(
         token,
         fresh,
         resolve_allowed_hosts(host, server.port),
-        role_credentials=_role_fetcher(env, fresh, profile),
+        role_credentials=role_fetcher(env, fresh, profile, min_ttl(env).total_seconds()),
         loopback_only=is_loopback(host),
     )
     server.start()

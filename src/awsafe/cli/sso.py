@@ -13,7 +13,7 @@ from awsafe.environment import Environment
 from awsafe.errors import ExitCode, UsageError
 from awsafe.model import format_rfc3339
 from awsafe.wiring import GlobalOptions, config_file_path, open_vault, read_config
-from awsafe.wiring.sso import SignInFlags, sso_tokens
+from awsafe.wiring.sso import SignInFlags, fetch_account_roles, sso_tokens
 
 if TYPE_CHECKING:
     from awsafe.sso.settings import SsoSession
@@ -120,34 +120,29 @@ def profile_name(prefix: str, account_name: str, account_id: str, role: str) -> 
 
 def run_populate(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: Environment) -> int:
     _no_command(tail)
-    from awsafe.aws import sso as api
     from awsafe.config.edit import append_sections, profile_header, render_sections
 
     config = read_config(env)
     session = _session(args, env, config)
     tokens = sso_tokens(open_vault(options, env), env)
-    token = tokens.access_token(session)
-    portal = tokens.endpoints.portal(session)
+    account_roles = fetch_account_roles(tokens, session)
     existing = _existing_roles(config)
     sections: list[tuple[str, list[tuple[str, str]]]] = []
-    for account in api.list_accounts(portal, token):
-        for role in api.list_account_roles(portal, token, account.account_id):
-            name = profile_name(args.prefix, account.name, account.account_id, role)
-            if (account.account_id, role) in existing.get(session.cache_name, set()) or (
-                name in config.profiles
-            ):
-                continue
-            values = (
-                [("sso_session", session.name)]
-                if session.name
-                else [("sso_start_url", session.start_url), ("sso_region", session.region)]
-            )
-            values += [
-                ("sso_account_id", account.account_id),
-                ("sso_role_name", role),
-                ("region", args.region or session.region),
-            ]
-            sections.append((profile_header(name), values))
+    for account, role in account_roles:
+        name = profile_name(args.prefix, account.name, account.account_id, role)
+        if (account.account_id, role) in existing.get(session.cache_name, set()) or (name in config.profiles):
+            continue
+        values = (
+            [("sso_session", session.name)]
+            if session.name
+            else [("sso_start_url", session.start_url), ("sso_region", session.region)]
+        )
+        values += [
+            ("sso_account_id", account.account_id),
+            ("sso_role_name", role),
+            ("region", args.region or session.region),
+        ]
+        sections.append((profile_header(name), values))
     if not sections:
         env.stderr.write("Every account and role already has a profile; nothing to add\n")
         return ExitCode.OK

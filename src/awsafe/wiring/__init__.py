@@ -1,9 +1,11 @@
 """Build the objects a command needs (config, vault, provider chain) from options and the environment.
 
 This is the only place that maps environment variables and flags onto the
-domain (`wiring.sso` for IAM Identity Center, `wiring.state` for ~/.awsafe, its
-locks and notices); the domain packages take plain values. The modules of this
-package import `wiring.state`, never the package itself.
+domain (`wiring.sso` for IAM Identity Center, `wiring.rotation` for rotate's STS
+and IAM calls, `wiring.endpoints` for the ECS endpoint's roles, `wiring.state` for
+~/.awsafe, its locks and notices); the domain packages take plain values, and the
+commands in `cli` reach AWS only through here. The modules of this package import
+`wiring.state`, never the package itself.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from awsafe.config.profile import ProfileConfig
@@ -16,7 +17,7 @@ from awsafe.vault.base import Store
 from awsafe.wiring.state import locks_for, notice
 
 if TYPE_CHECKING:
-    from awsafe.aws.sso import TokenGrant
+    from awsafe.aws.sso import Account, TokenGrant
     from awsafe.sso.settings import SsoSession
     from awsafe.sso.tokens import SsoTokens
 
@@ -101,3 +102,18 @@ def sso_providers(store: Store, env: Environment) -> SsoProviders:
         return SsoRoleProvider(sso_tokens(store, env), role_of(profile), profile=profile.name)
 
     return build
+
+
+def fetch_account_roles(tokens: SsoTokens, session: SsoSession) -> Iterator[tuple[Account, str]]:
+    """Every (account, role) the session may use, from its portal: signs in first if it must."""
+    from awsafe.aws import sso as api
+
+    token = tokens.access_token(session)
+    portal = tokens.endpoints.portal(session)
+
+    def pairs() -> Iterator[tuple[Account, str]]:
+        for account in api.list_accounts(portal, token):
+            for role in api.list_account_roles(portal, token, account.account_id):
+                yield account, role
+
+    return pairs()

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from awsafe.cli import serve
 from awsafe.config.profile import ProfileConfig
 from awsafe.environment import Environment
 from awsafe.model import Credentials
 from awsafe.server.routes import FreshCredentials
+from awsafe.wiring import endpoints
 
 NOW = dt.datetime(2026, 11, 28, 12, 0, tzinfo=dt.timezone.utc)
 BASE = Credentials("ASIABASEBASEBASE0001", "s", "t", NOW + dt.timedelta(hours=1))
@@ -32,16 +32,18 @@ def test_role_credentials_are_kept_per_arn_and_bounded(
         assumed.append(request.role_arn)
         return Credentials(f"ASIA{len(assumed):016d}", "s", "t", NOW + dt.timedelta(hours=1))
 
-    monkeypatch.setattr(serve, "fetch_assume_role", fake_assume_role)
+    monkeypatch.setattr(endpoints, "fetch_assume_role", fake_assume_role)
     env = Environment({}, io.StringIO(), io.StringIO(), io.StringIO(), tmp_path, lambda: NOW)
-    fetch = serve._role_fetcher(env, FreshCredentials(lambda: BASE, env.clock, 300), ProfileConfig("p"))
+    fetch = endpoints.role_fetcher(
+        env, FreshCredentials(lambda: BASE, env.clock, 300), ProfileConfig("p"), 300
+    )
 
     first = fetch(role(0))
     assert fetch(role(0)) == first and assumed == [role(0)]  # fresh: no second AssumeRole
-    for n in range(1, serve.MAX_ROLES_KEPT + 1):
+    for n in range(1, endpoints.MAX_ROLES_KEPT + 1):
         fetch(role(n))
-    assert len(assumed) == serve.MAX_ROLES_KEPT + 1
-    fetch(role(serve.MAX_ROLES_KEPT))  # the most recent one is still kept
-    assert len(assumed) == serve.MAX_ROLES_KEPT + 1
+    assert len(assumed) == endpoints.MAX_ROLES_KEPT + 1
+    fetch(role(endpoints.MAX_ROLES_KEPT))  # the most recent one is still kept
+    assert len(assumed) == endpoints.MAX_ROLES_KEPT + 1
     fetch(role(0))  # the least recently asked was dropped: fetched again
-    assert assumed[-1] == role(0) and len(assumed) == serve.MAX_ROLES_KEPT + 2
+    assert assumed[-1] == role(0) and len(assumed) == endpoints.MAX_ROLES_KEPT + 2
