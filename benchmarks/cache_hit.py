@@ -19,7 +19,7 @@ prints medians and ratios:
 The world: a moto server on 127.0.0.1 (in this process) with user `demo` and a
 role that trusts it with an external id; the seed's `demo`/`test` profiles. Each
 awsafe world is warmed (the first run fetches the role from moto, a second one
-is served from the cache and records the fast path's memo), then moto is STOPPED
+is served from the cache and writes the fast path's record), then moto is STOPPED
 and its socket closed: a timed run that missed the cache would fail. Every timed
 run must exit 0, and every awsafe run must print credential_process JSON with the
 very access key the warm-up cached.

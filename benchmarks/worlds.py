@@ -55,7 +55,7 @@ def base_environment(endpoint: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.upper().startswith(("AWS_", "AWSAFE_", "BOTO_"))}
     env.update(
         {
-            # Kept in timed runs too: the fast path's memo is keyed on AWS_* variables, and a
+            # Kept in timed runs too: the fast path's record is keyed on AWS_* variables, and a
             # miss then tries the (stopped) moto and fails instead of reaching AWS.
             "AWS_ENDPOINT_URL": endpoint,
             "AWS_EC2_METADATA_DISABLED": "true",
@@ -228,7 +228,7 @@ class Moto:
 
 def warm_awsafe(label: str, env: dict[str, str], moto: Moto, expect_calls: int) -> str:
     """Fetch and cache the role, then hit the cache twice (the first hit records the fast
-    path's memo). Returns the cached access key id; exactly `expect_calls` AssumeRole calls
+    path's record). Returns the cached access key id; exactly `expect_calls` AssumeRole calls
     must have reached moto."""
     before = moto.assume_role_calls()
     keys = [credential_json(EXPORT, run(EXPORT, env)[1])["AccessKeyId"] for _ in range(3)]

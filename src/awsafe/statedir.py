@@ -1,4 +1,4 @@
-"""The one rule for awsafe's own state on disk (``~/.awsafe``, the file vault, locks, the memo,
+"""The one rule for awsafe's own state on disk (``~/.awsafe``, the file vault, locks, the fast path's records,
 the server's token directory): directories 0700 and files 0600 whatever the umask, owned by you,
 never reached through another user's symbolic link; it imports only os, stat and errors.
 

@@ -73,7 +73,7 @@ def test_a_chain_of_64_hops_still_works(seed: Seed) -> None:
 def test_a_corrupt_vault_header_is_named_and_nothing_else(
     seed: Seed, header: bytes, command: list[str]
 ) -> None:
-    assert run_awsafe("export", "test", env=seed.env).returncode == 0  # a memo for the fast path
+    assert run_awsafe("export", "test", env=seed.env).returncode == 0  # a fast-path record
     vault_json = Path(os.environ["AWSAFE_FILE_DIR"]) / "vault.json"
     vault_json.write_bytes(header)
     result = run_awsafe(*command, env=seed.env)

@@ -37,7 +37,7 @@ def _one_clean_line(result: subprocess.CompletedProcess[str], code: int, naming:
 @pytest.mark.parametrize("value", list(BAD_DURATIONS.values()), ids=list(BAD_DURATIONS))
 def test_a_malformed_aws_min_ttl_is_a_usage_error_on_the_fast_path_too(seed: Seed, value: str) -> None:
     warm = run_awsafe("export", "--format", "json", "test", env=seed.env)
-    assert warm.returncode == 0, warm.stderr  # a memo now sends the next call down the fast path
+    assert warm.returncode == 0, warm.stderr  # a fast-path record now sends the next call down the fast path
     result = run_awsafe("export", "--format", "json", "test", env={**seed.env, "AWS_MIN_TTL": value})
     _one_clean_line(result, 2, "AWS_MIN_TTL")
     assert result.stdout == ""

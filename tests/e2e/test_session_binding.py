@@ -1,7 +1,7 @@
 """What is served is bound to what was asked and to the keys it came from, on the fast and full paths.
 
-An `add` killed between storing new keys and clearing the old sessions, and memo
-files swapped or edited on disk, must never hand out credentials of the replaced
+An `add` killed between storing new keys and clearing the old sessions, and fast-path
+records swapped or edited on disk, must never hand out credentials of the replaced
 keys, of another profile or of another environment.
 """
 
@@ -62,7 +62,7 @@ def test_role_session_of_replaced_keys_is_not_served_after_an_interrupted_add(
     seed: Seed, command: str
 ) -> None:
     old = _export(seed, "test")
-    assert _export(seed, "test") == old  # a hit: the memo exists, the fast path serves it
+    assert _export(seed, "test") == old  # a hit: the fast-path record exists, the fast path serves it
     (first,) = seed.moto.calls("AssumeRole")
     assert first.access_key_id == seed.access_key_id
 
@@ -157,7 +157,7 @@ def test_interrupted_add_with_the_keychain_backend(seed: Seed) -> None:
     keys.set("demo", Credentials(seed.access_key_id, seed.secret_access_key))
     try:
         old = _export(seed, "test", env)
-        assert _export(seed, "test", env) == old  # a hit, memo written
+        assert _export(seed, "test", env) == old  # a hit, fast-path record written
         new_key_id = _store_new_keys_as_an_interrupted_add_would(seed, keys)
 
         served = _export(seed, "test", env)
@@ -182,7 +182,7 @@ def test_swapped_memos_never_serve_another_profiles_credentials(seed: Seed) -> N
     assert _export(seed, "demo") == demo
     assert _export(seed, "test") == test
     assert len(seed.moto.calls()) == calls  # both from the cache, through the full path
-    assert _export(seed, "demo") == demo  # and the full path rewrote an honest memo
+    assert _export(seed, "demo") == demo  # and the full path rewrote an honest fast-path record
 
 
 def test_a_memo_moved_to_another_environment_serves_that_environments_session(seed: Seed) -> None:

@@ -1,5 +1,5 @@
 """State directories another user controls are refused, ours are tightened, and links planted in
-place of a lock, a memo, a vault item or a directory are never followed."""
+place of a lock, a fast-path record, a vault item or a directory are never followed."""
 
 from __future__ import annotations
 
@@ -116,7 +116,7 @@ def test_a_link_in_place_of_a_vault_item_is_not_followed(seed: Seed, tmp_path: P
 
 
 def test_a_link_at_the_memo_temporary_name_is_not_followed(seed: Seed, tmp_path: Path) -> None:
-    # The memo is written through `<memo>.<pid>.tmp`: plant links at the names the next
+    # The fast-path record is written through `<record>.<pid>.tmp`: plant links at the names the next
     # processes will have, pointing at a file that must not be truncated.
     assert export(seed).returncode == 0
     memo_dir = seed.home / ".awsafe" / "memo"

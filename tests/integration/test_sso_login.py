@@ -31,8 +31,8 @@ from awsafe.aws.sso import ClientRegistration, DeviceAuthorization, TokenGrant
 from awsafe.errors import AwsError, ExitCode, LoginError
 from awsafe.sso import callback
 from awsafe.sso.callback import RedirectListener, route_callback
-from awsafe.sso.login import SignInOptions, choose_flow, code_challenge, sign_in
 from awsafe.sso.settings import SsoSession
+from awsafe.sso.signin import SignInOptions, choose_flow, code_challenge, sign_in
 from tests.support.slow_client import Dripper
 
 NOW = dt.datetime(2024, 5, 1, 12, 0, tzinfo=dt.timezone.utc)

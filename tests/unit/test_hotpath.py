@@ -1,4 +1,4 @@
-"""The fast path: the argv forms it serves, and where (never) it writes its memo."""
+"""The fast path: the argv forms it serves, and where (never) it writes its records."""
 
 from __future__ import annotations
 

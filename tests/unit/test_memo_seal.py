@@ -1,4 +1,4 @@
-"""The memo's seal: it covers the memo's name and content, and only the session's holder can make it."""
+"""The fast-path record's seal: over the record's name and content; only the session's holder makes it."""
 
 from __future__ import annotations
 

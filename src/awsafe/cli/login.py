@@ -55,7 +55,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: Environment) -> int:
-    from awsafe import signin
+    from awsafe import console
 
     if tail:
         raise UsageError("login takes no command")
@@ -65,7 +65,7 @@ def run(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: 
     store = open_vault(options, env)
     credentials, duration = _console_credentials(options, env, chain, request, store)
     region = request.region or profile.region or "us-east-1"
-    sign_in = signin.SigninRequest(
+    sign_in = console.SigninRequest(
         credentials=credentials,
         region=region,
         path=args.path,
@@ -73,7 +73,7 @@ def run(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: 
         auto_logout=args.auto_logout,
         federation_endpoint=env.get("AWSAFE_FEDERATION_ENDPOINT"),
     )
-    url = signin.signin_url(sign_in, signin.fetch_signin_token(sign_in))
+    url = console.signin_url(sign_in, console.fetch_signin_token(sign_in))
     if args.stdout:
         env.stdout.write(url + "\n")
         env.stdout.flush()

@@ -1,6 +1,6 @@
 """The fast path's record, next to the session cache: which vault item holds a profile's session.
 
-The full path writes a *fast path record* (the docs' "memo", a file in ~/.awsafe/memo) after
+The full path writes a *fast-path record* (a file in ~/.awsafe/memo) after
 it served a cached session: the item, keyed on
 the profile, the environment and the config file's identity (no secret is in the record or
 its name). The fast path (``awsafe.cli.fastpath``) finds the session again with it, without

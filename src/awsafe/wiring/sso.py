@@ -59,8 +59,8 @@ def sso_tokens(store: Store, env: Environment, flags: SignInFlags = SignInFlags(
 
     def sign_in(session: SsoSession, registrations: Registrations) -> TokenGrant:
         from awsafe.browser import open_in_browser
-        from awsafe.sso.login import SignInOptions, choose_flow
-        from awsafe.sso.login import sign_in as run_sign_in
+        from awsafe.sso.signin import SignInOptions, choose_flow
+        from awsafe.sso.signin import sign_in as run_sign_in
 
         if make_undumpable():  # the wait for the browser can take minutes, with the vault unlocked
             log.debug("not dumpable while signing in")

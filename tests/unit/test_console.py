@@ -6,9 +6,9 @@ import urllib.parse
 
 import pytest
 
+from awsafe.console import SigninRequest, destination, fetch_signin_token, partition_of, signin_url
 from awsafe.errors import AwsError
 from awsafe.model import Credentials
-from awsafe.signin import SigninRequest, destination, fetch_signin_token, partition_of, signin_url
 
 TEMPORARY = Credentials("ASIATEMPTEMPTEMP0001", "secret", "token")
 
