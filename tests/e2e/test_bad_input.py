@@ -6,32 +6,14 @@ names that would break ~/.aws/config: tests/unit/cli/test_add_names.py.)"""
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.support.env import run_awsafe
+from tests.support.env import one_error_line, run_awsafe, write_config
 from tests.support.worlds import Seed, SsoWorld
 
 SECRET = "stray-secret-value/0123456789+abcdefghij"
-
-
-def _config_path() -> Path:
-    return Path(os.environ["AWS_CONFIG_FILE"])
-
-
-def _write_config(text: str) -> None:
-    _config_path().parent.mkdir(parents=True, exist_ok=True)
-    _config_path().write_text(text)
-
-
-def _one_line(result: subprocess.CompletedProcess[str], code: int) -> str:
-    assert result.returncode == code, (result.returncode, result.stderr)
-    assert "Traceback" not in result.stderr and "RecursionError" not in result.stderr
-    lines = result.stderr.splitlines()
-    assert 1 <= len(lines) <= 2, result.stderr
-    return lines[0]
 
 
 # -- endless chains ----------------------------------------------------------------------------
@@ -40,16 +22,16 @@ def _one_line(result: subprocess.CompletedProcess[str], code: int) -> str:
 def test_a_400_deep_source_profile_chain_is_a_config_error() -> None:
     sections = ["[profile p0]\nregion = us-east-1\n"]
     sections += [f"[profile p{i}]\nsource_profile = p{i - 1}\n" for i in range(1, 400)]
-    _write_config("".join(sections))
-    line = _one_line(run_awsafe("export", "p399"), 3)
+    write_config("".join(sections))
+    line = one_error_line(run_awsafe("export", "p399"), 3)
     assert "source_profile chain of profile 'p399' is longer than 64 profiles" in line
 
 
 def test_a_1000_deep_include_profile_chain_is_a_config_error() -> None:
     sections = ["[profile i0]\nregion = us-east-1\n"]
     sections += [f"[profile i{i}]\ninclude_profile = i{i - 1}\n" for i in range(1, 1000)]
-    _write_config("".join(sections))
-    line = _one_line(run_awsafe("export", "i999"), 3)
+    write_config("".join(sections))
+    line = one_error_line(run_awsafe("export", "i999"), 3)
     assert "include_profile chain of profile 'i999' is longer than 64 profiles" in line
 
 
@@ -77,7 +59,7 @@ def test_a_corrupt_vault_header_is_named_and_nothing_else(
     vault_json = Path(os.environ["AWSAFE_FILE_DIR"]) / "vault.json"
     vault_json.write_bytes(header)
     result = run_awsafe(*command, env=seed.env)
-    line = _one_line(result, 4)
+    line = one_error_line(result, 4)
     assert line.startswith(f"awsafe: the file vault header {vault_json} is corrupt"), result.stderr
     assert "cached session" not in result.stderr
     assert vault_json.read_bytes() == header  # never rewritten

@@ -78,3 +78,19 @@ def caller_identity(profile: str, env: dict[str, str] | None = None) -> subproce
     return run_awsafe(
         "exec", profile, "--", str(aws), "sts", "get-caller-identity", "--output", "json", env=env
     )
+
+
+def write_config(text: str) -> None:
+    """Write the AWS config file the isolated environment points at."""
+    path = Path(os.environ["AWS_CONFIG_FILE"])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+def one_error_line(result: subprocess.CompletedProcess[str], code: int) -> str:
+    """Assert exit ``code`` with one or two stderr lines and no traceback; return the first line."""
+    assert result.returncode == code, (result.returncode, result.stderr)
+    assert "Traceback" not in result.stderr and "RecursionError" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert 1 <= len(lines) <= 2, result.stderr
+    return lines[0]

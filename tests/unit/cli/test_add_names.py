@@ -11,26 +11,10 @@ from pathlib import Path
 import pytest
 
 from tests.support.cli import run_main
+from tests.support.env import one_error_line, write_config
 
 KEY_ID = "AKIAIOSFODNN7EXAMPLE"
 SECRET = "prompted/Secret+Value0123456789abcdefghij"
-
-
-def _config_path() -> Path:
-    return Path(os.environ["AWS_CONFIG_FILE"])
-
-
-def _write_config(text: str) -> None:
-    _config_path().parent.mkdir(parents=True, exist_ok=True)
-    _config_path().write_text(text)
-
-
-def _one_line(result: subprocess.CompletedProcess[str], code: int) -> str:
-    assert result.returncode == code, (result.returncode, result.stderr)
-    assert "Traceback" not in result.stderr and "RecursionError" not in result.stderr
-    lines = result.stderr.splitlines()
-    assert 1 <= len(lines) <= 2, result.stderr
-    return lines[0]
 
 
 def _add(profile: str, *flags: str) -> subprocess.CompletedProcess[str]:
@@ -66,11 +50,11 @@ BAD_NAMES = {
 @pytest.mark.parametrize("name", list(BAD_NAMES.values()), ids=list(BAD_NAMES))
 @pytest.mark.parametrize("flags", [[], ["--no-add-config"]], ids=["add-config", "no-add-config"])
 def test_add_refuses_a_profile_name_that_breaks_the_config(name: str, flags: list[str]) -> None:
-    _write_config("[profile demo]\nregion = us-east-1\n")
-    before = _config_path().read_bytes()
-    line = _one_line(_add(name, *flags), 2)
+    write_config("[profile demo]\nregion = us-east-1\n")
+    before = Path(os.environ["AWS_CONFIG_FILE"]).read_bytes()
+    line = one_error_line(_add(name, *flags), 2)
     assert line.startswith("awsafe: a profile name cannot"), line
-    assert _config_path().read_bytes() == before
+    assert Path(os.environ["AWS_CONFIG_FILE"]).read_bytes() == before
     listed = run_main("list", "--credentials")
     assert listed.returncode == 0 and listed.stdout == ""  # nothing stored under it
 
@@ -79,5 +63,5 @@ def test_add_still_takes_ordinary_names() -> None:
     for name in ("dev", "my-team.prod@eu", "with inner space", "default", "ünïcode"):
         result = _add(name)
         assert result.returncode == 0, result.stderr
-    text = _config_path().read_text()
+    text = Path(os.environ["AWS_CONFIG_FILE"]).read_text()
     assert "[profile with inner space]\n" in text and "[default]\n" in text and "[profile ünïcode]\n" in text
