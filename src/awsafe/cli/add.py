@@ -11,7 +11,10 @@ from awsafe.credentials.stored import StoredKeys
 from awsafe.environment import Environment
 from awsafe.errors import ConfigError, ExitCode, UsageError
 from awsafe.model import Credentials, redact
-from awsafe.wiring import GlobalOptions, config_file_path, open_vault, read_config, session_cache
+from awsafe.wiring.options import GlobalOptions
+from awsafe.wiring.provider import config_file_path, read_config
+from awsafe.wiring.sessions import session_cache
+from awsafe.wiring.vault import open_vault
 
 ACCESS_KEY_ID = re.compile(r"^[A-Z0-9]{16,128}$")
 

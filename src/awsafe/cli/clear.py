@@ -9,7 +9,10 @@ from awsafe.config.resolve import resolve_chain
 from awsafe.credentials.cache import SessionKey
 from awsafe.environment import Environment
 from awsafe.errors import AwsafeError, ExitCode, UsageError
-from awsafe.wiring import GlobalOptions, open_vault, read_config, session_cache
+from awsafe.wiring.options import GlobalOptions
+from awsafe.wiring.provider import read_config
+from awsafe.wiring.sessions import session_cache
+from awsafe.wiring.vault import open_vault
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

@@ -13,14 +13,8 @@ from awsafe.childenv import render_child_environment
 from awsafe.environment import Environment
 from awsafe.errors import CommandError, ExitCode, UsageError
 from awsafe.process_guard import make_undumpable
-from awsafe.wiring import (
-    CredentialRequest,
-    GlobalOptions,
-    build_provider,
-    load_profile_chain,
-    open_vault,
-    remember_for_fast_path,
-)
+from awsafe.wiring.engine import Engine
+from awsafe.wiring.options import CredentialRequest, GlobalOptions
 
 if TYPE_CHECKING:
     from awsafe.cli.serve import Endpoint, ImdsEndpoint
@@ -156,11 +150,11 @@ def exec_with_server(exec_options: ExecOptions, options: GlobalOptions, env: Env
     if make_undumpable():
         log.debug("process %d is not dumpable: no core file, no ptrace by other processes", os.getpid())
     request = exec_options.request
-    chain = load_profile_chain(env, request)
-    store = open_vault(options, env)
+    engine = Engine(options, env)
+    chain = engine.profile_chain(request)
     if exec_options.lazy:
-        store.keys()  # unlock the vault now: a passphrase prompt needs the terminal the child gets next
-    provider = build_provider(options, env, chain, request, store)
+        engine.store.keys()  # unlock now: a passphrase prompt needs the terminal the child gets next
+    provider = engine.provider(chain, request)
     endpoint: Endpoint | ImdsEndpoint
     if exec_options.ec2_server:
         endpoint = start_imds_endpoint(
@@ -192,13 +186,9 @@ def exec_command(
 ) -> int:
     exec_options.validate(env, options)
     request = exec_options.request
-    chain = load_profile_chain(env, request)
-    store = open_vault(options, env)
-    provider = build_provider(options, env, chain, request, store)
-    credentials = provider.retrieve()
-    if exec_options.command:  # the fast path leaves starting $SHELL to the full path
-        remember_for_fast_path(options, env, request, store, provider, credentials, chain[0].region)
-    child_env = render_child_environment(env.environ, request.profile, credentials, chain[0].region)
+    # the fast path leaves starting $SHELL to the full path: no record for it
+    answer = Engine(options, env).credentials(request, remember=bool(exec_options.command))
+    child_env = render_child_environment(env.environ, request.profile, answer.credentials, answer.region)
     command = _command_or_shell(exec_options.command, env, request.profile)
     env.stdout.flush()
     env.stderr.flush()

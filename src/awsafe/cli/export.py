@@ -8,13 +8,8 @@ from awsafe.cli.execute import credential_request, refuse_nesting
 from awsafe.environment import Environment
 from awsafe.errors import ExitCode, UsageError
 from awsafe.render import FORMATS, render
-from awsafe.wiring import (
-    GlobalOptions,
-    build_provider,
-    load_profile_chain,
-    open_vault,
-    remember_for_fast_path,
-)
+from awsafe.wiring.engine import Engine
+from awsafe.wiring.options import GlobalOptions
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -33,11 +28,7 @@ def run(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: 
         raise UsageError("export takes no command; did you mean exec?")
     refuse_nesting(env)
     request = credential_request(args, env)
-    chain = load_profile_chain(env, request)
-    store = open_vault(options, env)
-    provider = build_provider(options, env, chain, request, store)
-    credentials = provider.retrieve()
-    remember_for_fast_path(options, env, request, store, provider, credentials, chain[0].region)
-    env.stdout.write(render(args.format, credentials, chain[0].region, request.profile))
+    answer = Engine(options, env).credentials(request)
+    env.stdout.write(render(args.format, answer.credentials, answer.region, request.profile))
     env.stdout.flush()
     return ExitCode.OK

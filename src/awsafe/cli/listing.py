@@ -14,7 +14,10 @@ from awsafe.errors import ExitCode, UsageError
 
 if TYPE_CHECKING:
     from awsafe.sso.store import StoredToken
-from awsafe.wiring import GlobalOptions, open_vault, read_config, session_cache
+from awsafe.wiring.options import GlobalOptions
+from awsafe.wiring.provider import read_config
+from awsafe.wiring.sessions import session_cache
+from awsafe.wiring.vault import open_vault
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

@@ -11,33 +11,18 @@ with it. The browser gets a one-time loopback URL, never the sign-in URL itself.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import datetime as dt
 import logging
 import os
 
 from awsafe.cli.execute import credential_request
-from awsafe.config.profile import ProfileConfig
-from awsafe.credentials.rules import assumed_with_role_credentials
-from awsafe.credentials.stored import StoredKeys
 from awsafe.environment import Environment
 from awsafe.errors import ExitCode, LoginError, UsageError
-from awsafe.model import Credentials
 from awsafe.process_guard import make_undumpable
-from awsafe.vault.base import Store
-from awsafe.wiring import (
-    CredentialRequest,
-    GlobalOptions,
-    build_provider,
-    load_profile_chain,
-    open_vault,
-    session_options,
-)
+from awsafe.wiring.engine import Engine
+from awsafe.wiring.options import GlobalOptions
 
-ONE_HOUR = dt.timedelta(hours=1)
 BROWSER_WAIT = dt.timedelta(minutes=5)  # a cold browser start, a profile picker; the token lasts 15 min
-MIN_FEDERATION = dt.timedelta(seconds=900)
-MAX_FEDERATION = dt.timedelta(seconds=129600)
 
 log = logging.getLogger(__name__)
 
@@ -60,13 +45,11 @@ def run(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: 
     if tail:
         raise UsageError("login takes no command")
     request = credential_request(args, env)
-    chain = load_profile_chain(env, request)
-    profile = chain[0]
-    store = open_vault(options, env)
-    credentials, duration = _console_credentials(options, env, chain, request, store)
+    answer, duration = Engine(options, env).console_credentials(request)
+    profile = answer.chain[0]
     region = request.region or profile.region or "us-east-1"
     sign_in = console.SigninRequest(
-        credentials=credentials,
+        credentials=answer.credentials,
         region=region,
         path=args.path,
         session_duration=duration,
@@ -106,62 +89,3 @@ def _open_once(url: str) -> None:
                 f"the browser did not ask for the sign-in page within {BROWSER_WAIT.total_seconds():g} s",
                 hint="run `awsafe login` again, or open the URL yourself: awsafe login --stdout",
             )
-
-
-def _console_credentials(
-    options: GlobalOptions,
-    env: Environment,
-    chain: list[ProfileConfig],
-    request: CredentialRequest,
-    store: Store,
-) -> tuple[Credentials, dt.timedelta | None]:
-    """Temporary credentials for the console, and the SessionDuration to ask (None: send none)."""
-    profile = chain[0]
-    keys = StoredKeys(store)
-    if profile.role_arn or (profile.has_sso and not keys.has(profile.name)):
-        credentials = build_provider(options, env, chain, request, store).retrieve()
-        if not profile.role_arn or assumed_with_role_credentials(chain, 0):
-            return credentials, None
-        opts = session_options(env.environ, duration=request.duration, no_session=request.no_session)
-        return credentials, opts.duration or opts.assume_role_ttl or profile.duration or ONE_HOUR
-    plain = dataclasses.replace(request, duration=None, no_session=True)
-    source = build_provider(options, env, chain, plain, store).retrieve()
-    if source.is_temporary:  # credential_process handed out a session already
-        return source, None
-    if profile.mfa_serial:
-        env.stderr.write(
-            f"awsafe: profile {profile.name!r} has mfa_serial, but GetFederationToken takes only "
-            "long-term keys, so this console session carries no MFA (policies requiring MFA deny it); "
-            "for MFA in the console, sign in through a role profile with mfa_serial\n"
-        )
-    return _federation_token(env, chain, request, store, keys), None
-
-
-def _federation_token(
-    env: Environment, chain: list[ProfileConfig], request: CredentialRequest, store: Store, keys: StoredKeys
-) -> Credentials:
-    from awsafe.credentials.cache import CachedProvider, SessionKey
-    from awsafe.credentials.rules import endpoint_for_profile
-    from awsafe.credentials.stored import StoredKeysProvider
-    from awsafe.credentials.sts import FederationTokenProvider
-    from awsafe.wiring import session_cache
-
-    profile = chain[0]
-    owner = next((p for p in chain if keys.has(p.name)), profile)
-    opts = session_options(env.environ, duration=request.duration, no_session=True)
-    duration = opts.duration or opts.federation_token_ttl
-    if not MIN_FEDERATION <= duration <= MAX_FEDERATION:
-        raise UsageError("a federation token lasts from 15m to 36h")
-    endpoint = endpoint_for_profile(env.environ)(profile)
-    provider = FederationTokenProvider(
-        StoredKeysProvider(keys, owner.name), endpoint, duration, profile=profile.name
-    )
-    identity = {
-        "kind": "federation-token",
-        "profile": profile.name,
-        "owner": owner.name,
-        "duration": int(duration.total_seconds()),
-        "endpoint": endpoint.url,
-    }
-    key = SessionKey.of("federation-token", profile.name, None, identity, [p.name for p in chain])
-    return CachedProvider(provider, session_cache(store, env, keys), key).retrieve()

@@ -13,7 +13,7 @@ from awsafe import __version__
 from awsafe.environment import Environment
 from awsafe.errors import AwsafeError, ExitCode, UsageError
 from awsafe.process_guard import disable_core_dumps
-from awsafe.wiring import GlobalOptions
+from awsafe.wiring.options import GlobalOptions
 
 # The package logger: every module logs to its own child (getLogger(__name__)), configured here once.
 log = logging.getLogger("awsafe")

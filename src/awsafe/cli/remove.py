@@ -7,7 +7,9 @@ import argparse
 from awsafe.credentials.stored import StoredKeys
 from awsafe.environment import Environment
 from awsafe.errors import ExitCode, NoCredentialsError, UsageError
-from awsafe.wiring import GlobalOptions, open_vault, session_cache
+from awsafe.wiring.options import GlobalOptions
+from awsafe.wiring.sessions import session_cache
+from awsafe.wiring.vault import open_vault
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

@@ -13,19 +13,16 @@ import logging
 import time
 
 from awsafe.credentials.stored import StoredKeys
+from awsafe.durations import parse_duration
 from awsafe.environment import Environment
 from awsafe.errors import ExitCode, UsageError
 from awsafe.rotation import DEFAULT_TIMEOUT, Rotator, find_key_owner
-from awsafe.wiring import (
-    CredentialRequest,
-    GlobalOptions,
-    load_profile_chain,
-    mfa_codes,
-    open_vault,
-    parse_duration,
-    session_cache,
-)
+from awsafe.wiring.mfa import mfa_codes
+from awsafe.wiring.options import CredentialRequest, GlobalOptions
+from awsafe.wiring.provider import load_profile_chain
 from awsafe.wiring.rotation import caller_arns, iam_keys
+from awsafe.wiring.sessions import session_cache
+from awsafe.wiring.vault import open_vault
 
 log = logging.getLogger(__name__)
 

@@ -18,8 +18,8 @@ from awsafe.model import Credentials
 from awsafe.server.imds import ImdsRoutes
 from awsafe.server.listener import LocalServer
 from awsafe.server.routes import EcsRoutes, FreshCredentials, Request, Response, is_loopback
-from awsafe.wiring import min_ttl
 from awsafe.wiring.endpoints import role_fetcher
+from awsafe.wiring.sessions import min_ttl
 
 FORWARDED_SIGNALS = (
     signal.SIGINT,

@@ -37,7 +37,8 @@ from awsafe.process_guard import make_undumpable
 from awsafe.server.connections import raise_descriptor_limit
 from awsafe.server.routes import is_loopback, is_wildcard
 from awsafe.statedir import ensure_private_dir, open_private_file
-from awsafe.wiring import CredentialRequest, GlobalOptions, build_provider, load_profile_chain
+from awsafe.wiring.engine import Engine
+from awsafe.wiring.options import CredentialRequest, GlobalOptions
 
 log = logging.getLogger(__name__)
 
@@ -119,10 +120,10 @@ def validate(args: argparse.Namespace) -> None:
 
 
 def _start_imds(
-    args: argparse.Namespace, env: Environment, options: GlobalOptions, request: CredentialRequest
+    args: argparse.Namespace, env: Environment, engine: Engine, request: CredentialRequest
 ) -> ImdsEndpoint:
-    chain = load_profile_chain(env, request)
-    provider = build_provider(options, env, chain, request)
+    chain = engine.profile_chain(request)
+    provider = engine.provider(chain, request)
     try:
         return start_imds_endpoint(
             env,
@@ -163,11 +164,12 @@ def run(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: 
     request = credential_request(args, env, server_running=True)
     endpoint: Endpoint | ImdsEndpoint
     token_file = None
+    engine = Engine(options, env)
     if args.imds:
-        endpoint = _start_imds(args, env, options, request)
+        endpoint = _start_imds(args, env, engine, request)
     else:
-        chain = load_profile_chain(env, request)
-        provider = build_provider(options, env, chain, request)
+        chain = engine.profile_chain(request)
+        provider = engine.provider(chain, request)
         endpoint = start_ecs_endpoint(
             env, provider, chain[0], host=args.address, port=args.port, lazy=args.lazy
         )

@@ -12,8 +12,10 @@ from awsafe.config.resolve import resolve_profile
 from awsafe.environment import Environment
 from awsafe.errors import ExitCode, UsageError
 from awsafe.model import format_rfc3339
-from awsafe.wiring import GlobalOptions, config_file_path, open_vault, read_config
+from awsafe.wiring.options import GlobalOptions
+from awsafe.wiring.provider import config_file_path, read_config
 from awsafe.wiring.sso import SignInFlags, fetch_account_roles, sso_tokens
+from awsafe.wiring.vault import open_vault
 
 if TYPE_CHECKING:
     from awsafe.sso.settings import SsoSession

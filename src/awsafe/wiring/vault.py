@@ -1,0 +1,60 @@
+"""Wiring of the vault: which backend, where the file vault lives, its passphrase and KDF cost."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from awsafe.durations import parse_whole_number
+from awsafe.environment import Environment
+from awsafe.errors import PromptError
+from awsafe.process_guard import PASSPHRASE_VARIABLES
+from awsafe.vault.base import Store
+from awsafe.wiring.options import GlobalOptions
+from awsafe.wiring.state import state_dir
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SCRYPT_LOG2N = 17
+MIN_SCRYPT_LOG2N = 14  # the file vault accepts less; awsafe never creates one that weak
+MAX_SCRYPT_LOG2N = 20
+
+
+def _passphrase_source(env: Environment) -> str:
+    passphrase = env.get(*PASSPHRASE_VARIABLES)
+    if passphrase is not None:
+        return passphrase
+    from awsafe.prompts.terminal import ask_secret
+
+    try:
+        return ask_secret("Enter passphrase to unlock the awsafe file vault: ")
+    except PromptError as e:
+        raise PromptError(
+            "the file vault needs a passphrase and there is no terminal to ask on",
+            hint="set AWSAFE_FILE_PASSPHRASE, or use --backend to pick the OS keychain",
+        ) from e
+
+
+def _scrypt_log2n(env: Environment) -> int:
+    text = env.get("AWSAFE_FILE_SCRYPT_LOG2N")
+    if text is None:
+        return DEFAULT_SCRYPT_LOG2N
+    return parse_whole_number(text, "AWSAFE_FILE_SCRYPT_LOG2N", MIN_SCRYPT_LOG2N, MAX_SCRYPT_LOG2N)
+
+
+def open_vault(options: GlobalOptions, env: Environment) -> Store:
+    """The vault the flags and environment name (--backend, --file-dir, their variables)."""
+    from awsafe.vault.select import open_store
+
+    backend = options.backend or env.get("AWSAFE_BACKEND", "AWS_VAULT_BACKEND")
+    file_dir = options.file_dir or env.get("AWSAFE_FILE_DIR", "AWS_VAULT_FILE_DIR")
+    directory = Path(file_dir).expanduser() if file_dir else state_dir(env) / "vault"
+    store = open_store(
+        backend,
+        file_dir=directory,
+        passphrase=lambda: _passphrase_source(env),
+        state_dir=state_dir(env),
+        scrypt_log2n=_scrypt_log2n(env),
+    )
+    log.debug("vault backend: %s", store.name)
+    return store
