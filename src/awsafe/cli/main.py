@@ -87,7 +87,7 @@ def _credential_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from awsafe.cli import add, clear, execute, export, listing, login, remove, rotate, server, sso
+    from awsafe.cli import add, agent, clear, execute, export, listing, login, remove, rotate, server, sso
 
     parser = _Parser(prog="awsafe", description="A vault for AWS credentials.")
     parser.add_argument("--version", action="version", version=f"awsafe {__version__}")
@@ -116,6 +116,10 @@ def build_parser() -> argparse.ArgumentParser:
     rotate.configure(command("rotate", "Rotate the long-term access key of a profile"))
     sso.configure(
         command("sso", "Sign in to IAM Identity Center, sign out, or make profiles for its roles"),
+        lambda sub: _global_flags(sub, top=False),
+    )
+    agent.configure(
+        command("agent", "Unlock the vault once and serve temporary credentials to your awsafe commands"),
         lambda sub: _global_flags(sub, top=False),
     )
     return parser

@@ -91,6 +91,11 @@ class FileStore:
     def location(self) -> dict[str, str]:
         return {"file_dir": str(self.directory)}
 
+    def unlock(self) -> None:
+        """Derive the keys now (asking for the passphrase once), making the vault if it has no
+        header yet: for a process that unlocks once and then serves for long (the agent)."""
+        self._unlock(create=True)
+
     def keys(self) -> list[str]:
         names = self._item_files()
         if not names:

@@ -45,6 +45,15 @@ class SerializedStore:
         with self._lock:
             return self.inner.keys()
 
+    def unlock(self) -> None:
+        """Unlock now: the file vault derives its keys; a keychain is opened by listing it."""
+        with self._lock:
+            unlock = getattr(self.inner, "unlock", None)
+            if callable(unlock):
+                unlock()
+            else:
+                self.inner.keys()
+
     def location(self) -> dict[str, str]:
         with self._lock:
             return self.inner.location()
