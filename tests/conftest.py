@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["tests.support.fixtures", "tests.support.worlds"]
+pytest_plugins = ["tests.support.fixtures", "tests.support.worlds", "tests.support.running_agent"]
 
 _SCRUBBED_PREFIXES = ("AWS_", "AWSAFE_", "BOTO_")
 
