@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -31,7 +30,9 @@ from tests.support.agent import (
 )
 from tests.support.env import one_error_line, run_awsafe
 
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="SO_PEERCRED and /proc are Linux's")
+pytestmark = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="SO_PEERCRED and /proc are Linux's"
+)
 
 OTHER_UID = 54321  # no user entry needed: setpriv sets the ids directly
 SYSTEM_PYTHON = "/usr/bin/python3"  # world-executable, unlike the venv's interpreter under /root
@@ -73,7 +74,15 @@ print("received", len(data), flush=True)
 def _as_other_uid(*args: str) -> list[str]:
     if shutil.which("setpriv") is None or not os.path.exists(SYSTEM_PYTHON) or os.geteuid() != 0:
         pytest.skip("needs root, setpriv and a system python3")
-    return ["setpriv", f"--reuid={OTHER_UID}", f"--regid={OTHER_UID}", "--clear-groups", SYSTEM_PYTHON, "-I", *args]
+    return [
+        "setpriv",
+        f"--reuid={OTHER_UID}",
+        f"--regid={OTHER_UID}",
+        "--clear-groups",
+        SYSTEM_PYTHON,
+        "-I",
+        *args,
+    ]
 
 
 @pytest.fixture
@@ -119,9 +128,7 @@ def test_an_impostor_agent_of_another_uid_is_never_asked(place: AgentPlace) -> N
     theirs = tempfile.mkdtemp(prefix="aw-x-", dir="/tmp")
     os.chown(theirs, OTHER_UID, OTHER_UID)
     planted = os.path.join(theirs, "agent.sock")
-    impostor = subprocess.Popen(
-        _as_other_uid("-c", IMPOSTOR, planted), stdout=subprocess.PIPE, text=True
-    )
+    impostor = subprocess.Popen(_as_other_uid("-c", IMPOSTOR, planted), stdout=subprocess.PIPE, text=True)
     try:
         assert impostor.stdout is not None
         assert impostor.stdout.readline() == "ready\n"
