@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["tests.support.fixtures", "tests.support.worlds"]
+pytest_plugins = ["tests.support.fixtures", "tests.support.worlds", "tests.support.running_agent"]
 
 _SCRUBBED_PREFIXES = ("AWS_", "AWSAFE_", "BOTO_")
 
@@ -21,6 +21,8 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in list(os.environ):
         if name.upper().startswith(_SCRUBBED_PREFIXES):
             monkeypatch.delenv(name)
+    # The agent's default place would be shared by every test (and every engineer) run as this user.
+    monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
     home = tmp_path / "home"
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))

@@ -6,6 +6,9 @@ the fast path record (``awsafe.credentials.fastpath``) and prints it or starts t
 anything unusual (other flags, no record, a prompt needed, an expiring or unreadable session,
 any error) returns None and the full CLI runs instead: this path may only be faster, never
 different. It imports no argparse, config parsing, credential chain or botocore.
+
+A running agent is asked first (``awsafe.agentlink``), without prompts: it answers with the
+session the full path would serve, or declines and this path goes on as without it.
 """
 
 from __future__ import annotations
@@ -15,6 +18,10 @@ import sys
 from collections.abc import Mapping, Sequence
 
 from awsafe.render import FORMATS
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs the fast path
+if TYPE_CHECKING:
+    from awsafe.model import Credentials
 
 
 def parse_fast_path_argv(
@@ -64,6 +71,41 @@ def min_ttl_seconds(environ: Mapping[str, str]) -> int | None:
         return None  # the full path reports it
 
 
+def ask_agent_without_prompts(
+    profile: str, environ: Mapping[str, str]
+) -> tuple[Credentials, str | None] | None:
+    """A running agent's credentials for a plain request of ``profile``, or None (no agent, it
+    declined, it would have to prompt, AWSAFE_AGENT=off or invalid: the full path reports that)."""
+    if (environ.get("AWSAFE_AGENT") or "auto").strip().lower() not in ("auto", "on"):
+        return None
+    home = environ.get("HOME", "")
+    if not os.path.isabs(home):
+        return None
+    from awsafe.agentlink.place import read_agent_place
+
+    place = read_agent_place(environ, home)
+    if not os.path.lexists(place.socket):
+        return None  # the common case without an agent: one stat
+    from awsafe.agentlink.client import ask_agent
+    from awsafe.agentlink.request import parse_served, render_request, resolve_vault_identity
+
+    request = {
+        "profile": profile,
+        "region": None,
+        "duration": None,
+        "no_session": False,
+        "server_running": False,
+    }
+    vault = resolve_vault_identity(None, None, environ, home)
+    prompt = environ.get("AWSAFE_PROMPT") or environ.get("AWS_VAULT_PROMPT") or None
+    message = render_request("credentials", request, environ, home, vault, interactive=False, prompt=prompt)
+    return parse_served(ask_agent(place, message, on_notice=_ignore))
+
+
+def _ignore(text: str) -> None:
+    """Notices to a request without prompts: the agent's heartbeat only (it declines the rest)."""
+
+
 def try_fast_path(argv: Sequence[str], environ: Mapping[str, str]) -> int | None:
     """Serve the call from the cache and return its exit code (exec does not return); else None."""
     if environ.get("AWS_VAULT"):
@@ -75,9 +117,11 @@ def try_fast_path(argv: Sequence[str], environ: Mapping[str, str]) -> int | None
     min_ttl = min_ttl_seconds(environ)
     if min_ttl is None:
         return None
-    from awsafe.credentials.fastpath import read_fast_path_credentials
+    found = ask_agent_without_prompts(profile, environ)
+    if found is None:
+        from awsafe.credentials.fastpath import read_fast_path_credentials
 
-    found = read_fast_path_credentials(profile, environ, min_ttl)
+        found = read_fast_path_credentials(profile, environ, min_ttl)
     if found is None:
         return None
     credentials, region = found

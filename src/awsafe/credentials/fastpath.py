@@ -21,6 +21,7 @@ import json
 import os
 from collections.abc import Mapping
 
+from awsafe.agentlink.request import resolution_environ
 from awsafe.paths import config_path, state_dir
 from awsafe.process_guard import PASSPHRASE_VARIABLES
 
@@ -32,19 +33,13 @@ if TYPE_CHECKING:
     from awsafe.model import Credentials
 
 RECORD_VERSION = 1
-# Variables that never shape which credentials are served, or that are secret.
-_NOT_KEYED = ("SECRET", "TOKEN", "PASSPHRASE", "PASSWORD", "ACCESS_KEY")
 
 
 def _keyed_environment(environ: Mapping[str, str]) -> dict[str, str]:
-    """Every AWS_*/AWSAFE_* variable that could shape resolution, none that holds a secret."""
-    keyed = {"HOME": environ.get("HOME", "")}
-    for name, value in environ.items():
-        if not name.startswith(("AWS_", "AWSAFE_")) or name in ("AWS_VAULT", "AWS_MIN_TTL"):
-            continue
-        if any(word in name for word in _NOT_KEYED) and not name.endswith("_TTL"):
-            continue
-        keyed[name] = value
+    """Every AWS_*/AWSAFE_* variable that could shape resolution, none that holds a secret (the
+    agent's rule); AWS_MIN_TTL is left out: the fast path applies it to the session it finds."""
+    keyed = resolution_environ(environ)
+    keyed.pop("AWS_MIN_TTL", None)
     return keyed
 
 

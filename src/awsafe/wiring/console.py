@@ -13,7 +13,7 @@ import dataclasses
 import datetime as dt
 
 from awsafe.config.profile import ProfileConfig
-from awsafe.credentials.rules import assumed_with_role_credentials
+from awsafe.credentials.rules import MfaCodes, assumed_with_role_credentials
 from awsafe.credentials.stored import StoredKeys
 from awsafe.environment import Environment
 from awsafe.errors import UsageError
@@ -34,18 +34,20 @@ def console_credentials(
     chain: list[ProfileConfig],
     request: CredentialRequest,
     store: Store,
+    mfa: MfaCodes | None = None,
 ) -> tuple[Credentials, dt.timedelta | None]:
-    """Temporary credentials for the console, and the SessionDuration to ask (None: send none)."""
+    """Temporary credentials for the console, and the SessionDuration to ask (None: send none);
+    ``mfa``: how codes are asked (default: the prompt driver the flags and environment choose)."""
     profile = chain[0]
     keys = StoredKeys(store)
     if profile.role_arn or (profile.has_sso and not keys.has(profile.name)):
-        credentials = build_provider(options, env, chain, request, store).retrieve()
+        credentials = build_provider(options, env, chain, request, store, mfa).retrieve()
         if not profile.role_arn or assumed_with_role_credentials(chain, 0):
             return credentials, None
         opts = session_options(env.environ, duration=request.duration, no_session=request.no_session)
         return credentials, opts.duration or opts.assume_role_ttl or profile.duration or ONE_HOUR
     plain = dataclasses.replace(request, duration=None, no_session=True)
-    source = build_provider(options, env, chain, plain, store).retrieve()
+    source = build_provider(options, env, chain, plain, store, mfa).retrieve()
     if source.is_temporary:  # credential_process handed out a session already
         return source, None
     if profile.mfa_serial:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from awsafe.durations import parse_whole_number
@@ -20,19 +21,38 @@ MIN_SCRYPT_LOG2N = 14  # the file vault accepts less; awsafe never creates one t
 MAX_SCRYPT_LOG2N = 20
 
 
-def _passphrase_source(env: Environment) -> str:
+class Unlock:
+    """The passphrase the file vault was opened with, and whether a person typed it at the
+    terminal (the agent's auto-start hands it on over a pipe); never in a repr."""
+
+    __slots__ = ("passphrase", "typed")
+
+    def __init__(self, passphrase: str, typed: bool) -> None:
+        self.passphrase = passphrase
+        self.typed = typed
+
+    def __repr__(self) -> str:
+        return f"Unlock(typed={self.typed})"
+
+
+def _passphrase_source(env: Environment, on_unlock: Callable[[Unlock], None] | None = None) -> str:
     passphrase = env.get(*PASSPHRASE_VARIABLES)
     if passphrase is not None:
+        if on_unlock is not None:
+            on_unlock(Unlock(passphrase, typed=False))
         return passphrase
     from awsafe.prompts.terminal import ask_secret
 
     try:
-        return ask_secret("Enter passphrase to unlock the awsafe file vault: ")
+        passphrase = ask_secret("Enter passphrase to unlock the awsafe file vault: ")
     except PromptError as e:
         raise PromptError(
             "the file vault needs a passphrase and there is no terminal to ask on",
             hint="set AWSAFE_FILE_PASSPHRASE, or use --backend to pick the OS keychain",
         ) from e
+    if on_unlock is not None:
+        on_unlock(Unlock(passphrase, typed=True))
+    return passphrase
 
 
 def _scrypt_log2n(env: Environment) -> int:
@@ -42,8 +62,11 @@ def _scrypt_log2n(env: Environment) -> int:
     return parse_whole_number(text, "AWSAFE_FILE_SCRYPT_LOG2N", MIN_SCRYPT_LOG2N, MAX_SCRYPT_LOG2N)
 
 
-def open_vault(options: GlobalOptions, env: Environment) -> Store:
-    """The vault the flags and environment name (--backend, --file-dir, their variables)."""
+def open_vault(
+    options: GlobalOptions, env: Environment, *, on_unlock: Callable[[Unlock], None] | None = None
+) -> Store:
+    """The vault the flags and environment name (--backend, --file-dir, their variables);
+    ``on_unlock`` hears how the file vault's passphrase was given, once it is asked for."""
     from awsafe.vault.select import open_store
 
     backend = options.backend or env.get("AWSAFE_BACKEND", "AWS_VAULT_BACKEND")
@@ -52,7 +75,7 @@ def open_vault(options: GlobalOptions, env: Environment) -> Store:
     store = open_store(
         backend,
         file_dir=directory,
-        passphrase=lambda: _passphrase_source(env),
+        passphrase=lambda: _passphrase_source(env, on_unlock),
         state_dir=state_dir(env),
         scrypt_log2n=_scrypt_log2n(env),
     )
