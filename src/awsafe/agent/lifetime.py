@@ -4,7 +4,7 @@ own, and a stop asked for; one condition wait that wakes only at the next deadli
 Idle time counts from the end of the last credentials or console request (``status`` and
 ``stop`` are not use: a shell prompt polling the status must not keep an agent alive), and
 never runs out while a request is being served. The maximum lifetime runs out whatever the
-agent is doing. The socket file is checked (same inode, same device) at every wake, at most
+agent is doing. The socket file is checked (same device, inode and mtime) at every wake, at most
 every ``watch_interval`` seconds (the idle timeout / 10, between 1 s and 30 s): an agent whose
 socket was removed or replaced can no longer be reached, so it exits.
 """
@@ -44,12 +44,14 @@ def resolve_limits(
     return limits[0], limits[1]
 
 
-def _identity(path: str) -> tuple[int, int] | None:
+def _identity(path: str) -> tuple[int, int, int] | None:
+    # The inode alone is not enough: a file made right after the unlink often gets the same one.
+    # Its mtime is set by bind() and left alone by chmod and chown (a changed ctime is no reason).
     try:
         st = os.lstat(path)
     except OSError:
         return None
-    return st.st_dev, st.st_ino
+    return st.st_dev, st.st_ino, st.st_mtime_ns
 
 
 class Lifetime:
@@ -71,7 +73,7 @@ class Lifetime:
         self._busy = 0
         self._reason: str | None = None
         self._socket: str | None = None
-        self._identity: tuple[int, int] | None = None
+        self._identity: tuple[int, int, int] | None = None
         # An RLock: stop() may run in a signal handler on the thread that holds it in wait().
         self._condition = threading.Condition(threading.RLock())
 
