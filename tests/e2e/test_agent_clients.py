@@ -209,3 +209,16 @@ def test_an_ecs_endpoint_refreshes_through_the_agent(
     assert json.loads(result.stdout) == {"same": True, "arn": ROLE_ARN}
     assert "agent: served 'test'" in result.stderr
     assert [c[0] for c in sts_calls(seed)] == ["AssumeRole", "GetCallerIdentity"]
+
+
+def test_a_lazy_endpoint_with_an_agent_does_not_unlock_the_vault(
+    seed: Seed, agent_place: AgentPlace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    agent_place.start(seed.env)
+    without_passphrase(monkeypatch)
+    probe = "import boto3; print(boto3.client('sts').get_caller_identity()['Arn'])"
+    result = run_awsafe(
+        "exec", "--ecs-server", "--lazy", "test", "--", sys.executable, "-c", probe, env=seed.env
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ROLE_ARN
