@@ -222,3 +222,16 @@ def test_a_lazy_endpoint_with_an_agent_does_not_unlock_the_vault(
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ROLE_ARN
+
+
+def test_off_never_asks_the_agent(
+    seed: Seed, agent_place: AgentPlace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    agent_place.start(seed.env)
+    without_passphrase(monkeypatch)
+    for args in (("export", "test"), ("--debug", "export", "test")):  # the fast path, the full path
+        result = run_awsafe(*args, env={**seed.env, "AWSAFE_AGENT": "off"})
+        assert result.returncode == 9, result.stderr  # the vault's passphrase error of today
+        assert "passphrase" in result.stderr
+    assert seed.moto.calls() == []
+    assert run_awsafe("export", "test", env={**seed.env, "AWSAFE_AGENT": "sometimes"}).returncode == 2
