@@ -43,7 +43,15 @@ SERVED_OPS = ("credentials", "console")
 class AgentService:
     """One engine, its lifetime and the profiles it served, answering on ``listener``."""
 
-    def __init__(self, engine: Engine, lifetime: Lifetime, listener: socket.socket, backend: str) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        lifetime: Lifetime,
+        listener: socket.socket,
+        backend: str,
+        *,
+        max_connections: int = MAX_CONNECTIONS,
+    ) -> None:
         self.engine: Engine | None = engine
         self.lifetime = lifetime
         self.listener = listener
@@ -52,7 +60,8 @@ class AgentService:
         # step under CPython's GIL, which is all the handlers' threads and status need.
         self.held: set[str] = set()
         self.started = dt.datetime.now(dt.timezone.utc)
-        self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+        self.max_connections = max_connections
+        self._slots = threading.BoundedSemaphore(max_connections)
         self._accepting: threading.Thread | None = None
 
     # -- the accept loop -----------------------------------------------------------------
@@ -94,8 +103,8 @@ class AgentService:
             conn.close()
             return
         if not self._slots.acquire(blocking=False):
-            log.warning("refused a connection: %d connections are open already", MAX_CONNECTIONS)
-            self._refuse(conn, "busy", f"the agent has {MAX_CONNECTIONS} connections open")
+            log.warning("refused a connection: %d connections are open already", self.max_connections)
+            self._refuse(conn, "busy", f"the agent has {self.max_connections} connections open")
             return
         try:
             threading.Thread(target=self._serve, args=(conn,), name="agent-conn", daemon=True).start()

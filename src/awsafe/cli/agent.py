@@ -100,12 +100,12 @@ def _unlock(options: GlobalOptions, env: Environment, passphrase_fd: int | None)
     if passphrase_fd is not None:
         environ[PASSPHRASE_VARIABLES[0]] = _read_passphrase(passphrase_fd)
     agent_env = Environment(environ, env.stdin, env.stdout, env.stderr, env.home, env.clock)
-    engine = Engine(options, agent_env)
+    engine = Engine(options, agent_env, ask_agent=False)  # it is the agent: never ask one
     try:
         store = engine.store
         unlock = getattr(store, "unlock", None)
         if callable(unlock):
-            unlock()  # the file vault: derive its keys now, at the prompt, not at the first request
+            unlock()  # the file vault derives its keys now, at the prompt, not at the first request
         else:
             store.keys()  # a keychain: opening it is its unlock
     finally:

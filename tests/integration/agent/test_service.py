@@ -4,13 +4,13 @@ bug, and what status tells."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import shutil
 import socket
 import struct
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -36,7 +36,9 @@ def _fake_answer(engine: object, talk: Conversation, frame: dict[str, Any], held
 
 
 @pytest.fixture
-def running(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[AgentPlace, AgentService]]:
+def running(
+    monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> Iterator[tuple[AgentPlace, AgentService]]:
     monkeypatch.setattr(handlers, "answer", _fake_answer)
     monkeypatch.setattr(service, "REQUEST_TIMEOUT", 0.5)
     directory = tempfile.mkdtemp(prefix="as-", dir="/tmp")
@@ -46,7 +48,8 @@ def running(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[AgentPlace, Agent
     listener.bind(place.socket)
     listener.listen(128)
     lifetime = Lifetime(dt.timedelta(hours=1), dt.timedelta(hours=2))
-    agent = AgentService(object(), lifetime, listener, "file")  # type: ignore[arg-type]
+    bound = getattr(request, "param", service.MAX_CONNECTIONS)
+    agent = AgentService(object(), lifetime, listener, "file", max_connections=bound)  # type: ignore[arg-type]
     agent.start()
     yield place, agent
     agent.close()
@@ -56,7 +59,8 @@ def running(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[AgentPlace, Agent
 def _raw(place: AgentPlace, data: bytes) -> dict[str, Any] | None:
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
         sock.connect(place.socket)
-        sock.sendall(data)
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            sock.sendall(data)  # a refusing agent may have answered and closed already
         try:
             return read_frame(sock, MAX_REPLY, 2.0)
         except Exception:  # noqa: BLE001 - closed without a reply
@@ -109,11 +113,11 @@ def test_a_silent_client_does_not_block_others(running: tuple[AgentPlace, AgentS
             sock.close()
 
 
+@pytest.mark.parametrize("running", [2], indirect=True)
 def test_connections_are_bounded(
-    running: tuple[AgentPlace, AgentService], monkeypatch: pytest.MonkeyPatch
+    running: tuple[AgentPlace, AgentService], caplog: pytest.LogCaptureFixture
 ) -> None:
-    place, agent = running
-    agent._slots = threading.BoundedSemaphore(2)
+    place, _ = running
     held = [socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) for _ in range(2)]
     try:
         for sock in held:
@@ -121,6 +125,7 @@ def test_connections_are_bounded(
         time.sleep(0.1)
         reply = _raw(place, _frame(b'{"v": 1, "op": "status"}'))
         assert reply is not None and reply["code"] == "busy"
+        assert "refused a connection: 2 connections are open already" in caplog.text
         assert ask_agent(place, {"op": "status"}) is None  # a client falls back
     finally:
         for sock in held:
