@@ -252,7 +252,7 @@ def _run_agent_start(options: GlobalOptions, env: Environment, passphrase: str |
     if options.backend:
         argv += ["--backend", options.backend]
     if options.file_dir:
-        argv += ["--file-dir", os.path.abspath(os.path.expanduser(options.file_dir))]
+        argv += ["--file-dir", options.file_dir]  # it starts in this directory, as relative paths need
     reader, writer = os.pipe()
     try:
         if passphrase is not None:
@@ -265,7 +265,6 @@ def _run_agent_start(options: GlobalOptions, env: Environment, passphrase: str |
             stderr=subprocess.PIPE,
             pass_fds=(reader,),
             start_new_session=True,  # Ctrl-C or a closed terminal must not take the agent along
-            cwd="/",
         )
     except OSError as e:
         os.close(reader)
