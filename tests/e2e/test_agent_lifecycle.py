@@ -4,6 +4,7 @@ SIGTERM, and what the agent leaves behind (nothing but its log)."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -18,7 +19,8 @@ import pytest
 from awsafe.agentlink.client import ask_agent
 from awsafe.agentlink.place import AgentPlace
 from tests.support.agent import add_demo_keys, alive, private_agent_place, read_pid, start_agent, wait_gone
-from tests.support.env import run_awsafe, start_awsafe
+from tests.support.env import one_error_line, run_awsafe, start_awsafe
+from tests.support.worlds import Seed
 
 PASSPHRASE = "test-passphrase"  # tests/conftest.py's AWSAFE_FILE_PASSPHRASE
 
@@ -252,3 +254,37 @@ def test_a_hung_agent_holding_the_place_is_reported_not_replaced(place: AgentPla
     assert result.returncode == 8, result.stderr
     assert f"an agent holds {place.pid_file} (pid {pid}) but does not answer" in result.stderr
     assert alive(pid) and read_pid(place) == pid
+
+
+def test_status_after_serving_names_profiles_only_when_asked(place: AgentPlace, seed: Seed) -> None:
+    pid = start_agent(env=seed.env)
+    exported = run_awsafe(
+        "export", "--format", "json", "test", env={**seed.env, "AWSAFE_FILE_PASSPHRASE": ""}
+    )
+    assert exported.returncode == 0, exported.stderr  # no passphrase here: the agent answered
+    secret = json.loads(exported.stdout)["SecretAccessKey"]
+    status = run_awsafe("agent", "status", env=seed.env)
+    assert status.returncode == 0, status.stderr
+    assert "sessions: 1\n" in status.stdout
+    assert "test" not in status.stdout.replace(f"pid: {pid}", "")
+    for hidden in (secret, seed.secret_access_key, PASSPHRASE):
+        assert hidden not in status.stdout + status.stderr
+    named = run_awsafe("agent", "status", "--profiles", env=seed.env)
+    assert named.stdout.endswith("sessions: 1\nprofiles: test\n"), named.stdout
+    assert seed.secret_access_key not in _log(place) and secret not in _log(place)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--idle", "0s"), "awsafe: --idle must be at least 1s"),
+        (
+            ("--lifetime", "forever"),
+            "awsafe: --lifetime: 'forever' is not a duration (examples: 1h, 15m, 3600s)",
+        ),
+    ],
+)
+def test_bad_limits_start_nothing(place: AgentPlace, args: tuple[str, ...], message: str) -> None:
+    result = run_awsafe("agent", "start", *args)
+    assert one_error_line(result, 2) == message
+    assert not os.path.lexists(place.socket)
