@@ -113,7 +113,8 @@ def test_no_long_term_secret_passphrase_or_sso_token_crosses_the_socket(
 
         login = run_awsafe("login", "test", "--stdout", env=env)
         assert login.returncode == 0, login.stderr
-        assert [c.outcome for c in federation.calls("getSigninToken")] == ["ok"]
+        [signin] = federation.calls("getSigninToken")
+        assert (signin.outcome, signin.session_duration) == ("ok", 3600)  # the agent's answer carries it
 
         secrets = {
             "demo's secret key": mfa_world.secret_access_key,

@@ -177,3 +177,61 @@ def test_an_agent_killed_mid_request_leaves_the_client_to_serve_itself(
     assert json.loads(out)["SessionToken"]
     assert "eof" in err or "connection" in err
     assert len(seed.moto.calls("AssumeRole")) == 2  # the agent's, then the client's own
+
+
+ECS_CHILD = r"""
+import json, os, time, urllib.request
+import boto3
+uri = os.environ["AWS_CONTAINER_CREDENTIALS_FULL_URI"]
+token = os.environ["AWS_CONTAINER_AUTHORIZATION_TOKEN"]
+def fetch():
+    request = urllib.request.Request(uri, headers={"Authorization": token})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+first = fetch()
+time.sleep(3)  # AWS_MIN_TTL is reached: the endpoint refreshes, through the agent
+second = fetch()
+print(json.dumps({"same": first == second, "arn": boto3.client("sts").get_caller_identity()["Arn"]}))
+"""
+
+
+def test_an_ecs_endpoint_refreshes_through_the_agent(
+    seed: Seed, agent_place: AgentPlace, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    agent_place.start(seed.env)
+    without_passphrase(monkeypatch)
+    child = tmp_path / "child.py"
+    child.write_text(ECS_CHILD)
+    result = run_awsafe(
+        "--debug", "exec", "--ecs-server", "test", "--", sys.executable, str(child), env=seed.env
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"same": True, "arn": ROLE_ARN}
+    assert "agent: served 'test'" in result.stderr
+    assert [c[0] for c in sts_calls(seed)] == ["AssumeRole", "GetCallerIdentity"]
+
+
+def test_a_lazy_endpoint_with_an_agent_does_not_unlock_the_vault(
+    seed: Seed, agent_place: AgentPlace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    agent_place.start(seed.env)
+    without_passphrase(monkeypatch)
+    probe = "import boto3; print(boto3.client('sts').get_caller_identity()['Arn'])"
+    result = run_awsafe(
+        "exec", "--ecs-server", "--lazy", "test", "--", sys.executable, "-c", probe, env=seed.env
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ROLE_ARN
+
+
+def test_off_never_asks_the_agent(
+    seed: Seed, agent_place: AgentPlace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    agent_place.start(seed.env)
+    without_passphrase(monkeypatch)
+    for args in (("export", "test"), ("--debug", "export", "test")):  # the fast path, the full path
+        result = run_awsafe(*args, env={**seed.env, "AWSAFE_AGENT": "off"})
+        assert result.returncode == 9, result.stderr  # the vault's passphrase error of today
+        assert "passphrase" in result.stderr
+    assert seed.moto.calls() == []
+    assert run_awsafe("export", "test", env={**seed.env, "AWSAFE_AGENT": "sometimes"}).returncode == 2

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from awsafe.agentlink.protocol import PROTOCOL_VERSION, ProtocolError
-from awsafe.agentlink.request import resolution_environ, resolve_vault_identity
+from awsafe.agentlink.request import resolution_environ
 from awsafe.credentials.rules import MfaCodes
 from awsafe.environment import Environment
 from awsafe.errors import AwsafeError, MfaError, PromptError
@@ -69,20 +69,13 @@ def answer(engine: Engine, conversation: Conversation, frame: dict[str, Any], he
         log.debug("the client left before the answer (%s)", type(e).__name__)
 
 
-def engine_vault(engine: Engine) -> dict[str, str | None]:
-    """The vault identity the agent serves: the one its engine was opened with."""
-    return resolve_vault_identity(
-        engine.options.backend, engine.options.file_dir, engine.env.environ, engine.env.home
-    )
-
-
 def _serve(
     engine: Engine, conversation: Conversation, frame: dict[str, Any], held: MutableSet[str]
 ) -> dict[str, Any]:
     op = frame.get("op")
     if op not in ("credentials", "console"):
         raise Declined(f"not a request this handler answers: {op!r}")
-    if frame.get("vault") != engine_vault(engine):
+    if frame.get("vault") != engine.vault_identity:
         raise Declined("another vault (backend or file directory differ)")
     interactive = frame.get("interactive") is True
     request = parse_request(frame.get("request"))

@@ -13,6 +13,7 @@ from awsafe.childenv import render_child_environment
 from awsafe.environment import Environment
 from awsafe.errors import CommandError, ExitCode, UsageError
 from awsafe.process_guard import make_undumpable
+from awsafe.wiring.agent import AgentProvider
 from awsafe.wiring.engine import Engine
 from awsafe.wiring.options import CredentialRequest, GlobalOptions
 
@@ -152,9 +153,9 @@ def exec_with_server(exec_options: ExecOptions, options: GlobalOptions, env: Env
     request = exec_options.request
     engine = Engine(options, env)
     chain = engine.profile_chain(request)
-    if exec_options.lazy:
-        engine.store.keys()  # unlock now: a passphrase prompt needs the terminal the child gets next
     provider = engine.provider(chain, request)
+    if exec_options.lazy and not isinstance(provider, AgentProvider):
+        engine.store.keys()  # unlock now: a passphrase prompt needs the terminal the child gets next
     endpoint: Endpoint | ImdsEndpoint
     if exec_options.ec2_server:
         endpoint = start_imds_endpoint(

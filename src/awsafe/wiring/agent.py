@@ -40,10 +40,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MODES = ("auto", "on", "off")
-START_WAIT = 30.0
-# Each wait for the agent's next frame: the agent sends a heartbeat every HEARTBEAT s while it
-# works, so this is what a hung (stopped) agent costs a command before it serves itself.
-REPLY_TIMEOUT = 3.0  # `agent start` unlocks the vault (scrypt) before it says it is ready
+START_WAIT = 30.0  # `agent start` unlocks the vault (scrypt) before it says it is ready
 _ERRORS: dict[int, type[AwsafeError]] = {
     cls.exit_code: cls
     for cls in (UsageError, ConfigError, StoreError, NoCredentialsError, MfaError, AwsError)
@@ -207,11 +204,12 @@ def _ask(
     from awsafe.agentlink.client import ask_agent
 
     def on_notice(text: str) -> None:
-        if text:  # an empty notice is the agent's heartbeat while it works
+        if text:  # an empty notice is the agent's heartbeat while it works (agent.handlers)
             env.stderr.write(text)
             env.stderr.flush()
 
-    return ask_agent(place, message, on_prompt=on_prompt, on_notice=on_notice, reply_timeout=REPLY_TIMEOUT)
+    # The client's reply timeout (2 s) is per frame: a working agent beats every 0.5 s.
+    return ask_agent(place, message, on_prompt=on_prompt, on_notice=on_notice)
 
 
 def start_agent_after_unlock(
@@ -254,7 +252,7 @@ def _run_agent_start(options: GlobalOptions, env: Environment, passphrase: str |
     if options.backend:
         argv += ["--backend", options.backend]
     if options.file_dir:
-        argv += ["--file-dir", os.path.abspath(os.path.expanduser(options.file_dir))]
+        argv += ["--file-dir", options.file_dir]  # it starts in this directory, as relative paths need
     reader, writer = os.pipe()
     try:
         if passphrase is not None:
@@ -267,7 +265,6 @@ def _run_agent_start(options: GlobalOptions, env: Environment, passphrase: str |
             stderr=subprocess.PIPE,
             pass_fds=(reader,),
             start_new_session=True,  # Ctrl-C or a closed terminal must not take the agent along
-            cwd="/",
         )
     except OSError as e:
         os.close(reader)

@@ -14,6 +14,7 @@ import dataclasses
 import datetime as dt
 import threading
 
+from awsafe.agentlink.request import resolve_vault_identity
 from awsafe.config.profile import ProfileConfig
 from awsafe.credentials.provider import Provider
 from awsafe.credentials.rules import MfaCodes
@@ -57,6 +58,9 @@ class Engine:
         self._ask_agent = ask_agent
         self._opening = threading.Lock()
         self._unlock: Unlock | None = None  # how the file vault was unlocked, for the auto-start
+        # Taken now: an agent changes its working directory to / once started, and a relative
+        # --file-dir must keep naming the directory it named at start.
+        self.vault_identity = resolve_vault_identity(options.backend, options.file_dir, env.environ, env.home)
 
     @property
     def store(self) -> Store:
