@@ -18,6 +18,7 @@ import os
 import select
 import socket
 import stat
+import sys
 from collections.abc import Callable
 
 from awsafe.agent.lifetime import Lifetime
@@ -40,6 +41,7 @@ def acquire_pid_lock(place: AgentPlace) -> int | None:
         if error.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
             return None
         raise ServerError(f"cannot lock {place.pid_file}: {error.strerror}") from error
+    os.ftruncate(fd, 0)  # a dead agent's pid must not be taken for ours while we unlock
     return fd
 
 
@@ -128,6 +130,18 @@ def detach(ready_timeout: float) -> tuple[bool, int]:
     return False, int(data) if data.strip().isdigit() else 0
 
 
+def _dumpable() -> bool:
+    """What the kernel says now (prctl PR_GET_DUMPABLE); False where there is no such thing."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        return bool(ctypes.CDLL(None, use_errno=True).prctl(3, 0, 0, 0, 0) != 0)  # PR_GET_DUMPABLE
+    except (OSError, AttributeError):
+        return False
+
+
 def serve(
     engine: Engine,
     backend: str,
@@ -143,7 +157,8 @@ def serve(
     service = AgentService(engine, lifetime, listener, backend)
     del engine  # the service holds the only reference: close() forgets it
     service.start()
-    log.info("serving %s (pid %d, backend %s)", place.socket, os.getpid(), backend)
+    dumpable = "not dumpable" if not _dumpable() else "DUMPABLE"
+    log.info("serving %s (pid %d, backend %s, %s)", place.socket, os.getpid(), backend, dumpable)
     ready()
     try:
         reason = lifetime.wait()

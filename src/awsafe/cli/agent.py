@@ -4,6 +4,8 @@ credentials to this user's awsafe clients on a Unix socket (docs/commands/agent.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import logging
 import os
 import signal
 import sys
@@ -23,6 +25,7 @@ from awsafe.agent.launch import (
 from awsafe.agent.lifetime import Lifetime, resolve_limits
 from awsafe.agentlink.client import ask_agent, connect_agent
 from awsafe.agentlink.place import AgentPlace, ensure_agent_directory, read_agent_place
+from awsafe.agentlink.protocol import MAX_REPLY, Conversation, ProtocolError, peer_credentials_supported
 from awsafe.durations import parse_whole_number
 from awsafe.environment import Environment
 from awsafe.errors import ServerError, UsageError
@@ -33,6 +36,7 @@ from awsafe.wiring.options import GlobalOptions
 NOT_RUNNING = 3  # `agent status` when no agent answers, as `systemctl status` does
 READY_TIMEOUT = 30.0
 STOP_TIMEOUT = 5.0
+START_RACE_WAIT = 5.0
 MAX_PASSPHRASE = 4096
 
 
@@ -127,10 +131,10 @@ def _other_version(place: AgentPlace) -> bool:
     if sock is None:
         return False
     try:
-        from awsafe.agentlink.protocol import MAX_REPLY, Conversation, ProtocolError
-
         talk = Conversation(sock, receive_limit=MAX_REPLY, send_limit=MAX_REPLY)
-        talk.send({"op": "status"})
+        # It may have answered and closed first: its reply is still there to read.
+        with contextlib.suppress(ProtocolError):
+            talk.send({"op": "status"})
         try:
             talk.receive(2.0)
         except ProtocolError as error:
@@ -162,6 +166,10 @@ def _take_place(place: AgentPlace, env: Environment, *, foreground: bool) -> int
     if fd is not None:
         return fd
     status = _running(place)
+    deadline = time.monotonic() + START_RACE_WAIT
+    while status is None and read_agent_pid(place) is None and time.monotonic() < deadline:
+        time.sleep(0.1)  # another `agent start` holds the lock while it unlocks: let it finish
+        status = _running(place)
     if status is not None:
         if foreground:
             raise ServerError(f"an agent runs already on {place.socket} (pid {status.get('pid')})")
@@ -191,8 +199,6 @@ def _prepare(
     place = _place(env)
     ensure_agent_directory(place)
     idle, lifetime = resolve_limits(args.idle, args.lifetime, env.environ)
-    from awsafe.agentlink.protocol import peer_credentials_supported
-
     if not peer_credentials_supported():
         raise ServerError("this system cannot tell who connects to a Unix socket: no agent here")
     pid_fd = _take_place(place, env, foreground=foreground)
@@ -238,9 +244,9 @@ def run_start(args: argparse.Namespace, tail: list[str], options: GlobalOptions,
 
         serve(engine, backend, lifetime, listener, place, pid_fd, ready)
         code = 0
+    except BaseException as error:  # nobody sees the agent's stderr: its log says what ended it
+        logging.getLogger("awsafe.agent").error("the agent failed: %s", type(error).__name__)
     finally:
-        import logging
-
         logging.shutdown()
         os._exit(code)  # the agent never returns into the caller's command
 
