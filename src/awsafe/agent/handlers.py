@@ -10,21 +10,26 @@ messages (secret-free by rule), notices are what the CLI would print on its own 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import io
 import logging
 import threading
+import weakref
 from collections.abc import Iterator, MutableSet
 from pathlib import Path
 from typing import Any, Protocol
 
+from awsafe.agent.memo import AnswerMemo
 from awsafe.agentlink.protocol import PROTOCOL_VERSION, ProtocolError
 from awsafe.agentlink.request import resolution_environ
 from awsafe.credentials.rules import MfaCodes
 from awsafe.environment import Environment
 from awsafe.errors import AwsafeError, MfaError, PromptError
-from awsafe.model import Credentials, format_rfc3339
+from awsafe.model import Credentials, format_rfc3339, parse_rfc3339
+from awsafe.vault.marked import MARKER_NAME
 from awsafe.wiring.engine import Engine
 from awsafe.wiring.options import CredentialRequest
+from awsafe.wiring.state import state_dir
 
 log = logging.getLogger(__name__)
 
@@ -54,19 +59,53 @@ class Declined(Exception):
 def answer(engine: Engine, conversation: Conversation, frame: dict[str, Any], held: MutableSet[str]) -> None:
     """Answer ``frame`` (op ``credentials`` or ``console``) on ``conversation``: prompt and
     notice frames as needed, then exactly one final frame. Never raises for an AwsafeError."""
+    memo = _memo_of(engine)
+    key = memo.key(frame)
+    reply = memo.lookup(key, frame)
+    if reply is not None:  # the same answer, from unchanged sources: no engine, no heartbeat
+        held.add(str(frame["request"]["profile"]))
+        _send_final(conversation, reply)
+        return
+    snapshot = memo.snapshot(frame) if key is not None else None
     conversation = _Serialized(conversation)
     try:
         with _heartbeat(conversation):
             reply = _serve(engine, conversation, frame, held)
+        if reply.get("op") == "credentials" and snapshot is not None:
+            memo.remember(key, snapshot, frame, _expiry_of(reply), reply)
     except Declined as e:
         log.debug("declined a request: %s", e.reason)
         reply = {"op": "decline", "reason": e.reason}
     except AwsafeError as e:
         reply = {"op": "error", "exit_code": int(e.exit_code), "message": e.message, "hint": e.hint}
+    _send_final(conversation, reply)
+
+
+def _send_final(conversation: Conversation, reply: dict[str, Any]) -> None:
     try:
         conversation.send({"v": PROTOCOL_VERSION, **reply})
     except (ProtocolError, OSError) as e:  # the client went away: nothing left to tell it
         log.debug("the client left before the answer (%s)", type(e).__name__)
+
+
+_memos: weakref.WeakKeyDictionary[Engine, AnswerMemo] = weakref.WeakKeyDictionary()
+_memos_lock = threading.Lock()
+
+
+def _memo_of(engine: Engine) -> AnswerMemo:
+    """The engine's memo of answers (it goes with the engine when the agent forgets it)."""
+    with _memos_lock:
+        memo = _memos.get(engine)
+        if memo is None:
+            watched = [str(state_dir(engine.env) / MARKER_NAME)]
+            if engine.store.name == "file" and engine.vault_identity.get("file_dir"):
+                watched.append(str(engine.vault_identity["file_dir"]))
+            memo = _memos[engine] = AnswerMemo(watched, engine.env.clock)
+        return memo
+
+
+def _expiry_of(reply: dict[str, Any]) -> dt.datetime:
+    return parse_rfc3339(reply["credentials"]["Expiration"])
 
 
 def _serve(

@@ -11,6 +11,7 @@ from awsafe.environment import Environment
 from awsafe.errors import PromptError
 from awsafe.process_guard import PASSPHRASE_VARIABLES
 from awsafe.vault.base import Store
+from awsafe.vault.marked import MARKER_NAME, ChangeMarkedStore
 from awsafe.wiring.options import GlobalOptions
 from awsafe.wiring.state import state_dir
 
@@ -81,4 +82,5 @@ def open_vault(
         scrypt_log2n=_scrypt_log2n(env),
     )
     log.debug("vault backend: %s", store.name)
-    return store
+    # Every write marks ~/.awsafe/vault.changed: how a running agent learns of it (its memo).
+    return ChangeMarkedStore(store, state_dir(env) / MARKER_NAME)
