@@ -1,5 +1,5 @@
 """Process-wide guards set at start-up: no core dumps, no passphrase for any program awsafe
-starts, and no debugger or core for long-running modes; it imports only os, sys and contextlib eagerly.
+starts, and no debugger or core for long-running modes; it imports only os and sys eagerly.
 
 These hold whatever code runs later (``webbrowser``, ``subprocess``, a library), so they are
 taken once at the process edge instead of at each place that starts a program.
@@ -7,10 +7,12 @@ taken once at the process edge instead of at each place that starts a program.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
-from collections.abc import Mapping
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs the fast path
+if TYPE_CHECKING:
+    from collections.abc import Mapping  # collections costs the fast path too
 
 # They unlock the file vault: no program awsafe starts (exec's child, credential_process,
 # mfa_process, prompts, a browser) may inherit them.
@@ -45,8 +47,10 @@ def disable_core_dumps() -> None:
         return
     import resource  # a small C module: well under a millisecond
 
-    with contextlib.suppress(OSError, ValueError):  # lowering a limit is always allowed
+    try:  # noqa: SIM105 - not contextlib: importing it costs the fast path
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    except (OSError, ValueError):  # lowering a limit is always allowed
+        pass
 
 
 def make_undumpable() -> bool:

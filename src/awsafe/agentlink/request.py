@@ -8,13 +8,14 @@ for another vault is declined) and to drop, once more, any variable that could h
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from pathlib import Path
 
-from awsafe.paths import state_dir
+from awsafe.paths import state_dir_text
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs the fast path
 if TYPE_CHECKING:
+    from collections.abc import Mapping  # collections and pathlib cost the fast path
+    from pathlib import Path
+
     from awsafe.model import Credentials
 
 # Variables that never shape which credentials are served, or that are secret.
@@ -54,7 +55,9 @@ def resolve_vault_identity(
     default under ``home``). Two processes with equal identities open the same vault."""
     chosen = (backend or _first(environ, BACKEND_VARIABLES) or "").strip().lower() or None
     directory = file_dir or _first(environ, FILE_DIR_VARIABLES)
-    absolute = _expand(directory, str(home)) if directory else str(state_dir(Path(home)) / "vault")
+    absolute = (
+        _expand(directory, str(home)) if directory else os.path.join(state_dir_text(str(home)), "vault")
+    )
     return {"backend": chosen, "file_dir": absolute}
 
 

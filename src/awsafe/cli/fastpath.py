@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping, Sequence
 
 from awsafe.render import FORMATS
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs the fast path
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence  # collections costs the fast path too
+
     from awsafe.model import Credentials
 
 
@@ -114,11 +115,12 @@ def try_fast_path(argv: Sequence[str], environ: Mapping[str, str]) -> int | None
     if parsed is None:
         return None
     command, profile, format_name, child = parsed
-    min_ttl = min_ttl_seconds(environ)
-    if min_ttl is None:
-        return None
+    # The agent applies the client's AWS_MIN_TTL itself (it gets the variables).
     found = ask_agent_without_prompts(profile, environ)
     if found is None:
+        min_ttl = min_ttl_seconds(environ)
+        if min_ttl is None:
+            return None
         from awsafe.credentials.fastpath import read_fast_path_credentials
 
         found = read_fast_path_credentials(profile, environ, min_ttl)
