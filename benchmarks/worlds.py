@@ -53,6 +53,9 @@ def temporary_root(prefix: str, keep: bool) -> Iterator[Path]:
 def base_environment(endpoint: str) -> dict[str, str]:
     """This process's environment without AWS_/AWSAFE_/BOTO_ variables, pointed at moto."""
     env = {k: v for k, v in os.environ.items() if not k.upper().startswith(("AWS_", "AWSAFE_", "BOTO_"))}
+    # Installed programs start from compiled bytecode: a shell that forbids writing it would
+    # time compiling every module instead (the warm-up runs write what is missing).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.update(
         {
             # Kept in timed runs too: the fast path's record is keyed on AWS_* variables, and a
