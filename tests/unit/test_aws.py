@@ -59,3 +59,12 @@ def test_endpoint_precedence(env: dict[str, str], profile_url: str | None, expec
 
 def test_region_defaults_to_us_east_1() -> None:
     assert endpoint_for_profile({})(ProfileConfig(name="p")).region == "us-east-1"
+
+
+def test_clients_share_one_data_loader_per_process() -> None:
+    """A long-running process (the agent) must not keep a copy of botocore's data per client."""
+    from awsafe.aws.client import Endpoint, make_client
+
+    first = make_client("sts", None, Endpoint(url="http://127.0.0.1:9"))
+    second = make_client("iam", None, Endpoint(url="http://127.0.0.1:9"))
+    assert first._loader is second._loader  # noqa: SLF001 - botocore keeps it there

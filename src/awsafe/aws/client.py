@@ -19,6 +19,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import os
+import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +41,21 @@ class Endpoint:
     sts_regional_endpoints: str | None = None
 
 
+_loaders: dict[str | None, Any] = {}
+_loaders_lock = threading.Lock()
+
+
+def _shared_loader(data_path: str | None) -> Any:
+    """botocore's data loader for ``data_path`` (AWS_DATA_PATH), made once per process: it
+    caches what it has read."""
+    with _loaders_lock:
+        if data_path not in _loaders:
+            from botocore.loaders import create_loader
+
+            _loaders[data_path] = create_loader(data_path)
+        return _loaders[data_path]
+
+
 def make_client(
     service: str, credentials: Credentials | None, endpoint: Endpoint, *, attempts: int = 4
 ) -> BaseClient:
@@ -56,6 +72,9 @@ def make_client(
             "credentials_file": no_file,
         }
     )
+    # One loader per process: a long-running process (the agent, an endpoint) would otherwise
+    # parse botocore's endpoint and service data again, and keep another copy, for every client.
+    session.register_component("data_loader", _shared_loader(session.get_config_variable("data_path")))
     session.register_component(
         "response_parser_factory", _AnswerParsers(session.get_component("response_parser_factory"))
     )
