@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.test_hot_path import HEAVY, run_traced
-from tests.support.env import caller_identity, run_awsafe, start_awsafe
+from tests.support.env import awsafe_executable, caller_identity, run_awsafe, start_awsafe
 from tests.support.running_agent import AgentPlace
 from tests.support.worlds import BIN, Seed
 
@@ -235,3 +235,28 @@ def test_off_never_asks_the_agent(
         assert "passphrase" in result.stderr
     assert seed.moto.calls() == []
     assert run_awsafe("export", "test", env={**seed.env, "AWSAFE_AGENT": "sometimes"}).returncode == 2
+
+
+def test_a_relative_file_dir_names_the_same_vault_for_the_agent_and_its_clients(
+    seed: Seed, agent_place: AgentPlace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Regression: the agent works in / once started, where a relative path names another vault."""
+    monkeypatch.setenv("AWSAFE_FILE_DIR", ".awsafe/vault")  # relative to HOME, where both start
+    environ = {**os.environ, **seed.env}
+
+    def awsafe(*args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(awsafe_executable()), *args],
+            env={**environ, **extra},
+            cwd=seed.home,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    started = awsafe("agent", "start")
+    assert started.returncode == 0, started.stderr
+    served = awsafe("export", "test", AWSAFE_FILE_PASSPHRASE="")
+    assert served.returncode == 0, served.stderr

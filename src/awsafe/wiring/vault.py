@@ -71,7 +71,8 @@ def open_vault(
 
     backend = options.backend or env.get("AWSAFE_BACKEND", "AWS_VAULT_BACKEND")
     file_dir = options.file_dir or env.get("AWSAFE_FILE_DIR", "AWS_VAULT_FILE_DIR")
-    directory = Path(file_dir).expanduser() if file_dir else state_dir(env) / "vault"
+    # Absolute: a long-running process (the agent) may change its working directory later.
+    directory = Path(file_dir).expanduser().absolute() if file_dir else state_dir(env) / "vault"
     store = open_store(
         backend,
         file_dir=directory,
