@@ -114,3 +114,30 @@ def test_on_starts_an_agent_also_from_the_environment(seed: Seed, agent_place: A
     assert result.returncode == 0, result.stderr
     assert "started an agent" in result.stderr
     assert run_awsafe("agent", "status").returncode == 0
+
+
+def test_no_way_to_ask_for_a_code_is_the_same_error_with_the_agent(
+    mfa_world: Seed, agent_place: AgentPlace
+) -> None:
+    """The client's own MFA source fails (no terminal, no mfa_process): its own error, as today."""
+    plain = {**mfa_world.env, "PATH": "/usr/bin:/bin"}  # no prompt program to fall back on
+    without_agent = run_awsafe("export", "admin", env=plain)
+    agent_place.start(mfa_world.env)
+    with_agent = run_awsafe("export", "admin", env={**plain, "AWSAFE_FILE_PASSPHRASE": ""})
+    assert without_agent.returncode == with_agent.returncode == 6
+    assert with_agent.stderr == without_agent.stderr
+    assert mfa_world.moto.calls() == []
+
+
+def test_an_sts_refusal_through_the_agent_is_the_commands_own_error(
+    seed: Seed, agent_place: AgentPlace
+) -> None:
+    seed.moto.fail_next("AssumeRole", "AccessDenied", 403, "not allowed to assume seed-role")
+    without_agent = run_awsafe("export", "test", env=seed.env)
+    agent_place.start(seed.env)
+    seed.moto.fail_next("AssumeRole", "AccessDenied", 403, "not allowed to assume seed-role")
+    with_agent = run_awsafe("export", "test", env={**seed.env, "AWSAFE_FILE_PASSPHRASE": ""})
+    assert len(seed.moto.calls("AssumeRole")) == 2  # one each: the refusal is not asked again
+    assert without_agent.returncode == with_agent.returncode == 7
+    assert "AccessDenied" in with_agent.stderr
+    assert with_agent.stderr == without_agent.stderr

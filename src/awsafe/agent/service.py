@@ -148,7 +148,9 @@ class AgentService:
             else:
                 talk.send({"op": "error", "code": "op", "message": f"unknown op {op[:40]!r}"})
         except ProtocolError as error:
-            log.info("lost a client during %s: %s", op, error.code)
+            # The op is the client's text: logged only when it is one of ours (no forged lines).
+            shown = op if op in ("status", "stop", *SERVED_OPS) else "an unknown op"
+            log.info("lost a client during %s: %s", shown, error.code)
 
     def _answer(self, talk: Conversation, frame: dict[str, Any]) -> None:
         engine = self.engine

@@ -21,8 +21,7 @@ from awsafe.render import FORMATS
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs the fast path
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence  # collections costs the fast path too
-
-    from awsafe.model import Credentials
+    from typing import Any
 
 
 def parse_fast_path_argv(
@@ -72,11 +71,10 @@ def min_ttl_seconds(environ: Mapping[str, str]) -> int | None:
         return None  # the full path reports it
 
 
-def ask_agent_without_prompts(
-    profile: str, environ: Mapping[str, str]
-) -> tuple[Credentials, str | None] | None:
-    """A running agent's credentials for a plain request of ``profile``, or None (no agent, it
-    declined, it would have to prompt, AWSAFE_AGENT=off or invalid: the full path reports that)."""
+def ask_agent_without_prompts(profile: str, environ: Mapping[str, str]) -> dict[str, Any] | None:
+    """A running agent's final reply to a plain request of ``profile`` (credentials, or an error
+    that is the command's own), or None: no agent, it declined (it would have to prompt), or
+    AWSAFE_AGENT is off or invalid (the full path reports that)."""
     if (environ.get("AWSAFE_AGENT") or "auto").strip().lower() not in ("auto", "on"):
         return None
     home = environ.get("HOME", "")
@@ -88,7 +86,7 @@ def ask_agent_without_prompts(
     if not os.path.lexists(place.socket):
         return None  # the common case without an agent: one stat
     from awsafe.agentlink.client import ask_agent
-    from awsafe.agentlink.request import parse_served, render_request, resolve_vault_identity
+    from awsafe.agentlink.request import render_request, resolve_vault_identity
 
     request = {
         "profile": profile,
@@ -100,11 +98,25 @@ def ask_agent_without_prompts(
     vault = resolve_vault_identity(None, None, environ, home)
     prompt = environ.get("AWSAFE_PROMPT") or environ.get("AWS_VAULT_PROMPT") or None
     message = render_request("credentials", request, environ, home, vault, interactive=False, prompt=prompt)
-    return parse_served(ask_agent(place, message, on_notice=_ignore))
+    return ask_agent(place, message, on_notice=_ignore)
 
 
 def _ignore(text: str) -> None:
     """Notices to a request without prompts: the agent's heartbeat only (it declines the rest)."""
+
+
+def report_agent_error(reply: dict[str, Any]) -> int | None:
+    """Print the agent's error answer as the full CLI prints an AwsafeError, and return its exit
+    code: the full path would meet the same error (asking again would repeat an STS call).
+    None for an exit code no credential request has: then the fast path goes on without it."""
+    code, message, hint = reply.get("exit_code"), reply.get("message"), reply.get("hint")
+    if not isinstance(code, int) or not 2 <= code <= 10 or not isinstance(message, str) or not message:
+        return None
+    sys.stderr.write(f"awsafe: {message}\n")
+    if isinstance(hint, str) and hint:
+        sys.stderr.write(f"awsafe: {hint}\n")
+    sys.stderr.flush()
+    return code
 
 
 def try_fast_path(argv: Sequence[str], environ: Mapping[str, str]) -> int | None:
@@ -116,7 +128,15 @@ def try_fast_path(argv: Sequence[str], environ: Mapping[str, str]) -> int | None
         return None
     command, profile, format_name, child = parsed
     # The agent applies the client's AWS_MIN_TTL itself (it gets the variables).
-    found = ask_agent_without_prompts(profile, environ)
+    found = None
+    reply = ask_agent_without_prompts(profile, environ)
+    if reply is not None:
+        from awsafe.agentlink.request import parse_served
+
+        found = parse_served(reply)
+        code = report_agent_error(reply) if found is None and reply.get("op") == "error" else None
+        if code is not None:
+            return code
     if found is None:
         min_ttl = min_ttl_seconds(environ)
         if min_ttl is None:

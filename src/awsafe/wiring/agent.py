@@ -114,16 +114,20 @@ def ask_agent_for(
     if reply is not None and reply.get("op") == "error":
         if failures:
             raise failures[-1]  # this client's own prompt failed: its own words, its own code
-        raise _error_of(reply)
+        error = _error_of(reply)
+        if error is not None:
+            raise error
+        log.debug("agent: not used (an error of unknown kind)")
     return None
 
 
-def _error_of(reply: dict[str, Any]) -> AwsafeError:
+def _error_of(reply: dict[str, Any]) -> AwsafeError | None:
+    """The AwsafeError an error frame stands for; None for a code no credential request has."""
     code, message, hint = reply.get("exit_code"), reply.get("message"), reply.get("hint")
     cls = _ERRORS.get(code) if isinstance(code, int) else None
-    text = message if isinstance(message, str) and message else "the agent failed"
-    error = (cls or AwsafeError)(text, hint=hint if isinstance(hint, str) else None)
-    return error
+    if cls is None or not isinstance(message, str) or not message:
+        return None
+    return cls(message, hint=hint if isinstance(hint, str) else None)
 
 
 def _prompt_answerer(
