@@ -1,10 +1,23 @@
-"""Render credentials for `export` and `exec`; pure functions that return text, never print."""
+"""Render credentials for `export` and `exec`; pure functions that return text, never print.
+
+Importing it costs nothing (json and the model's datetime are imported when a function needs
+them): the fast path imports it for FORMATS on every call, also when the agent renders.
+"""
 
 from __future__ import annotations
 
-import json
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs the fast path
+if TYPE_CHECKING:
+    import datetime as dt
 
-from awsafe.model import Credentials, format_rfc3339
+    from awsafe.model import Credentials
+
+
+def _rfc3339(moment: dt.datetime) -> str:
+    from awsafe.model import format_rfc3339 as formatted
+
+    return formatted(moment)
+
 
 FORMATS = ("env", "export-env", "ini", "json")
 
@@ -18,7 +31,7 @@ def credential_variables(credentials: Credentials, region: str | None) -> list[t
     if credentials.session_token:
         variables.append(("AWS_SESSION_TOKEN", credentials.session_token))
     if credentials.expires_at is not None:
-        variables.append(("AWS_CREDENTIAL_EXPIRATION", format_rfc3339(credentials.expires_at)))
+        variables.append(("AWS_CREDENTIAL_EXPIRATION", _rfc3339(credentials.expires_at)))
     if region:
         variables += [("AWS_REGION", region), ("AWS_DEFAULT_REGION", region)]
     return variables
@@ -37,7 +50,7 @@ def render_ini(credentials: Credentials, region: str | None, profile: str) -> st
     if credentials.session_token:
         lines.append(f"aws_session_token = {credentials.session_token}")
     if credentials.expires_at is not None:
-        lines.append(f"aws_credential_expiration = {format_rfc3339(credentials.expires_at)}")
+        lines.append(f"aws_credential_expiration = {_rfc3339(credentials.expires_at)}")
     if region:
         lines.append(f"region = {region}")
     return "\n".join(lines) + "\n"
@@ -53,7 +66,9 @@ def render_credential_process(credentials: Credentials) -> str:
     if credentials.session_token:
         document["SessionToken"] = credentials.session_token
     if credentials.expires_at is not None:
-        document["Expiration"] = format_rfc3339(credentials.expires_at)
+        document["Expiration"] = _rfc3339(credentials.expires_at)
+    import json
+
     return json.dumps(document, indent=2) + "\n"
 
 

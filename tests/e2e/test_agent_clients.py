@@ -88,8 +88,25 @@ def test_a_cache_hit_through_the_agent_imports_nothing_heavy(
     hit, modules = run_traced(seed, "export", "--format", "json", "test")
     assert hit.returncode == 0, hit.stderr
     assert modules.isdisjoint(HEAVY), sorted(modules & set(HEAVY))
-    assert "awsafe.agentlink.client" in modules  # answered by the agent: there is no passphrase here
+    assert "awsafe.agentlink.lean" in modules  # answered by the agent: there is no passphrase here
+    # the agent rendered it: neither json (nor re, enum with it) nor socket.py on the client
+    assert modules.isdisjoint({"json", "re", "enum", "socket", "datetime"}), sorted(modules)
     assert json.loads(hit.stdout) == json.loads(first.stdout)
+    assert [c[0] for c in sts_calls(seed)] == ["AssumeRole"]
+
+
+@pytest.mark.parametrize("format_name", ["env", "export-env", "ini", "json"])
+def test_what_the_agent_renders_is_what_the_command_prints_by_itself(
+    seed: Seed, agent_place: AgentPlace, format_name: str
+) -> None:
+    args = ("export", "--format", format_name, "test")
+    by_itself = run_awsafe(*args, env={**seed.env, "AWSAFE_AGENT": "off"})
+    assert by_itself.returncode == 0, by_itself.stderr
+    agent_place.start(seed.env)
+    through_agent, modules = run_traced(seed, *args, env={"AWSAFE_FILE_PASSPHRASE": ""})
+    assert through_agent.returncode == 0, through_agent.stderr
+    assert "awsafe.agentlink.lean" in modules and "json" not in modules
+    assert through_agent.stdout == by_itself.stdout
     assert [c[0] for c in sts_calls(seed)] == ["AssumeRole"]
 
 

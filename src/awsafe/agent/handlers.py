@@ -64,7 +64,7 @@ def answer(engine: Engine, conversation: Conversation, frame: dict[str, Any], he
     reply = memo.lookup(key, frame)
     if reply is not None:  # the same answer, from unchanged sources: no engine, no heartbeat
         held.add(str(frame["request"]["profile"]))
-        _send_final(conversation, reply)
+        _send_final(conversation, _rendered_if_asked(frame, reply))
         return
     snapshot = memo.snapshot(frame) if key is not None else None
     conversation = _Serialized(conversation)
@@ -78,7 +78,23 @@ def answer(engine: Engine, conversation: Conversation, frame: dict[str, Any], he
         reply = {"op": "decline", "reason": e.reason}
     except AwsafeError as e:
         reply = {"op": "error", "exit_code": int(e.exit_code), "message": e.message, "hint": e.hint}
-    _send_final(conversation, reply)
+    _send_final(conversation, _rendered_if_asked(frame, reply))
+
+
+def _rendered_if_asked(frame: dict[str, Any], reply: dict[str, Any]) -> dict[str, Any]:
+    """A credentials reply as the output the client asked for (``"render": FORMAT``, the
+    fast path's `export`): exactly what `awsafe export --format FORMAT PROFILE` prints."""
+    fmt = frame.get("render")
+    if fmt is None or reply.get("op") != "credentials":
+        return reply
+    from awsafe.agentlink.request import parse_served
+    from awsafe.render import FORMATS, render
+
+    served = parse_served(reply)
+    if fmt not in FORMATS or served is None:
+        return {"op": "decline", "reason": "cannot render that"}
+    credentials, region = served
+    return {"op": "rendered", "text": render(str(fmt), credentials, region, str(frame["request"]["profile"]))}
 
 
 def _send_final(conversation: Conversation, reply: dict[str, Any]) -> None:

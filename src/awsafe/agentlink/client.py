@@ -16,10 +16,9 @@ from __future__ import annotations
 
 import os
 import socket
-import stat
 import sys
 
-from awsafe.agentlink.place import describe_unsafe_directory
+from awsafe.agentlink.place import describe_unsafe_socket
 from awsafe.agentlink.protocol import MAX_REPLY, MAX_REQUEST, Conversation, ProtocolError, read_peer_uid
 from awsafe.errors import AwsafeError
 
@@ -45,24 +44,6 @@ def _debug(reason: str) -> None:
 def _write_notice(text: str) -> None:
     sys.stderr.write(text)
     sys.stderr.flush()
-
-
-def describe_unsafe_socket(place: AgentPlace) -> str | None:
-    """Why the socket file at ``place`` is not one to talk to, or None when it may be."""
-    problem = describe_unsafe_directory(place.directory)
-    if problem is not None:
-        return f"the socket directory {place.directory} {problem}"
-    try:
-        st = os.lstat(place.socket)
-    except FileNotFoundError:
-        return "no agent socket"
-    except OSError as error:
-        return f"the socket cannot be read ({error.strerror})"
-    if not stat.S_ISSOCK(st.st_mode):
-        return f"{place.socket} is not a socket"
-    if st.st_uid != os.geteuid():
-        return f"the socket belongs to uid {st.st_uid}"
-    return None
 
 
 def connect_agent(place: AgentPlace, timeout: float = CONNECT_TIMEOUT) -> socket.socket | None:
@@ -123,17 +104,36 @@ def converse(
     """Send ``message`` on a connected agent socket, relay prompts and notices, and return the
     final frame (None for decline, version mismatch, timeout or anything malformed)."""
     talk = Conversation(sock, receive_limit=MAX_REPLY, send_limit=MAX_REQUEST)
-    notice = on_notice or _write_notice
     try:
         talk.send(message)
+        frame = talk.receive(reply_timeout)
+    except ProtocolError as error:
+        _debug(f"{error.code}: {error}")
+        return None
+    return follow(sock, frame, on_prompt=on_prompt, on_notice=on_notice, reply_timeout=reply_timeout)
+
+
+def follow(
+    sock: socket.socket,
+    frame: dict[str, Any],
+    *,
+    on_prompt: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    on_notice: Callable[[str], None] | None = None,
+    reply_timeout: float = REPLY_TIMEOUT,
+) -> dict[str, Any] | None:
+    """Go on from ``frame``, the agent's first frame in answer to a request: relay prompts and
+    notices, and return the final frame (None as for :func:`converse`)."""
+    talk = Conversation(sock, receive_limit=MAX_REPLY, send_limit=MAX_REQUEST)
+    notice = on_notice or _write_notice
+    try:
         while True:
-            frame = talk.receive(reply_timeout)
             if frame["op"] == "prompt":
                 talk.send(_answer_prompt(frame, on_prompt))
             elif frame["op"] == "notice":
                 notice(str(frame.get("text", "")))
             else:
                 return _final(frame)
+            frame = talk.receive(reply_timeout)
     except ProtocolError as error:
         _debug(f"{error.code}: {error}")
         return None

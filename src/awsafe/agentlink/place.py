@@ -4,7 +4,8 @@
 absolute directory of yours; else ``~/.awsafe/agent/agent.sock``. ``agent.pid`` and
 ``agent.log`` live next to the socket. The socket's directory must be a real directory (not a
 symbolic link) owned by you with mode 0700: whoever else could write there could replace the
-socket with their own and collect the requests. It imports only os and stat eagerly.
+socket with their own and collect the requests. It imports only os, stat and sys eagerly
+(not awsafe.errors, whose enum would cost the fast path).
 """
 
 from __future__ import annotations
@@ -12,9 +13,6 @@ from __future__ import annotations
 import os
 import stat
 import sys
-
-from awsafe.errors import ServerError
-from awsafe.statedir import UnsafeStateError
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs the fast path
 if TYPE_CHECKING:
@@ -71,6 +69,8 @@ def check_socket_path_length(place: AgentPlace) -> None:
     """ServerError when the socket path is too long for a Unix socket address."""
     size = len(os.fsencode(place.socket))
     if size > MAX_SOCKET_PATH:
+        from awsafe.errors import ServerError  # not at import: errors costs the fast path (enum)
+
         raise ServerError(
             f"the agent socket path {place.socket} is {size} bytes; a Unix socket path may have "
             f"at most {MAX_SOCKET_PATH}",
@@ -115,9 +115,29 @@ def ensure_agent_directory(place: AgentPlace) -> None:
         create_private_dirs(directory)
     problem = describe_unsafe_directory(directory)
     if problem is not None:
+        from awsafe.statedir import UnsafeStateError
+
         raise UnsafeStateError(
             f"the agent socket directory {directory} {problem}: awsafe serves its agent only "
             "from a private directory of yours",
             hint=f"remove it (awsafe makes a new one), or: chown {os.geteuid()} {directory} "
             f"&& chmod 700 {directory}",
         )
+
+
+def describe_unsafe_socket(place: AgentPlace) -> str | None:
+    """Why the socket file at ``place`` is not one to talk to, or None when it may be."""
+    problem = describe_unsafe_directory(place.directory)
+    if problem is not None:
+        return f"the socket directory {place.directory} {problem}"
+    try:
+        st = os.lstat(place.socket)
+    except FileNotFoundError:
+        return "no agent socket"
+    except OSError as error:
+        return f"the socket cannot be read ({error.strerror})"
+    if not stat.S_ISSOCK(st.st_mode):
+        return f"{place.socket} is not a socket"
+    if st.st_uid != os.geteuid():
+        return f"the socket belongs to uid {st.st_uid}"
+    return None

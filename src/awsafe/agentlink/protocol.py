@@ -23,6 +23,7 @@ PROTOCOL_VERSION = 1
 MAX_REQUEST = 64 * 1024
 MAX_REPLY = 256 * 1024
 _HEADER = struct.Struct(">I")
+RENDERED = b"R"  # the first byte of a rendered frame; a JSON frame starts with "{"
 
 
 class ProtocolError(Exception):
@@ -35,12 +36,21 @@ class ProtocolError(Exception):
 
 
 def render_frame(message: dict[str, Any], limit: int) -> bytes:
-    """The bytes of one frame; ``"v"`` is set to PROTOCOL_VERSION unless the message has its own."""
-    framed = {"v": PROTOCOL_VERSION, **message}
-    try:
-        body = json.dumps(framed, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    except (TypeError, ValueError) as error:
-        raise ProtocolError("malformed", f"a frame could not be encoded ({type(error).__name__})") from None
+    """The bytes of one frame; ``"v"`` is set to PROTOCOL_VERSION unless the message has its own.
+
+    A ``rendered`` message (the agent's answer to a request that asked for output already
+    rendered: ``{"op": "rendered", "text": ...}``) is sent as RENDERED, the version byte and the
+    UTF-8 text, so that the fast path can print it without importing json."""
+    if message.get("op") == "rendered":
+        body = RENDERED + bytes([PROTOCOL_VERSION]) + str(message["text"]).encode("utf-8")
+    else:
+        framed = {"v": PROTOCOL_VERSION, **message}
+        try:
+            body = json.dumps(framed, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        except (TypeError, ValueError) as error:
+            raise ProtocolError(
+                "malformed", f"a frame could not be encoded ({type(error).__name__})"
+            ) from None
     if len(body) > limit:
         raise ProtocolError("oversize", f"a frame of {len(body)} bytes is over the limit of {limit}")
     return _HEADER.pack(len(body)) + body
@@ -48,7 +58,10 @@ def render_frame(message: dict[str, Any], limit: int) -> bytes:
 
 def parse_frame(body: bytes) -> dict[str, Any]:
     """The message in a frame's body; ProtocolError unless it is a JSON object with a string "op"
-    and this protocol's version (code "version" when only the version differs)."""
+    and this protocol's version (code "version" when only the version differs); a rendered
+    frame is returned as ``{"v": ..., "op": "rendered", "text": ...}``."""
+    if body[:1] == RENDERED:
+        return parse_rendered(body)
     try:
         message = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
@@ -60,6 +73,17 @@ def parse_frame(body: bytes) -> dict[str, Any]:
     if not isinstance(message.get("op"), str):
         raise ProtocolError("malformed", 'a frame has no "op"')
     return message
+
+
+def parse_rendered(body: bytes) -> dict[str, Any]:
+    """The message of a rendered frame (RENDERED, the version byte, UTF-8 text)."""
+    if body[1:2] != bytes([PROTOCOL_VERSION]):
+        raise ProtocolError("version", "a rendered frame of another protocol version")
+    try:
+        text = body[2:].decode("utf-8")
+    except UnicodeDecodeError:
+        raise ProtocolError("malformed", "a rendered frame is not UTF-8") from None
+    return {"v": PROTOCOL_VERSION, "op": "rendered", "text": text}
 
 
 def _receive_exactly(sock: socket.socket, size: int, deadline: float) -> bytes:

@@ -71,10 +71,13 @@ def min_ttl_seconds(environ: Mapping[str, str]) -> int | None:
         return None  # the full path reports it
 
 
-def ask_agent_without_prompts(profile: str, environ: Mapping[str, str]) -> dict[str, Any] | None:
-    """A running agent's final reply to a plain request of ``profile`` (credentials, or an error
-    that is the command's own), or None: no agent, it declined (it would have to prompt), or
-    AWSAFE_AGENT is off or invalid (the full path reports that)."""
+def ask_agent_without_prompts(
+    profile: str, environ: Mapping[str, str], render: str | None = None
+) -> dict[str, Any] | None:
+    """A running agent's final reply to a plain request of ``profile`` (credentials, or with
+    ``render`` the output of `export --format RENDER` ready to print, or an error that is the
+    command's own), or None: no agent, it declined (it would have to prompt), or AWSAFE_AGENT
+    is off or invalid (the full path reports that)."""
     if (environ.get("AWSAFE_AGENT") or "auto").strip().lower() not in ("auto", "on"):
         return None
     home = environ.get("HOME", "")
@@ -85,7 +88,6 @@ def ask_agent_without_prompts(profile: str, environ: Mapping[str, str]) -> dict[
     place = read_agent_place(environ, home)
     if not os.path.lexists(place.socket):
         return None  # the common case without an agent: one stat
-    from awsafe.agentlink.client import ask_agent
     from awsafe.agentlink.request import render_request, resolve_vault_identity
 
     request = {
@@ -98,6 +100,12 @@ def ask_agent_without_prompts(profile: str, environ: Mapping[str, str]) -> dict[
     vault = resolve_vault_identity(None, None, environ, home)
     prompt = environ.get("AWSAFE_PROMPT") or environ.get("AWS_VAULT_PROMPT") or None
     message = render_request("credentials", request, environ, home, vault, interactive=False, prompt=prompt)
+    if render is not None:
+        from awsafe.agentlink.lean import ask_agent_rendered  # no json on a hit
+
+        return ask_agent_rendered(place, {**message, "render": render}, _ignore)
+    from awsafe.agentlink.client import ask_agent
+
     return ask_agent(place, message, on_notice=_ignore)
 
 
@@ -129,7 +137,11 @@ def try_fast_path(argv: Sequence[str], environ: Mapping[str, str]) -> int | None
     command, profile, format_name, child = parsed
     # The agent applies the client's AWS_MIN_TTL itself (it gets the variables).
     found = None
-    reply = ask_agent_without_prompts(profile, environ)
+    reply = ask_agent_without_prompts(profile, environ, format_name if command == "export" else None)
+    if reply is not None and reply.get("op") == "rendered":
+        sys.stdout.write(str(reply["text"]))
+        sys.stdout.flush()
+        return 0
     if reply is not None:
         from awsafe.agentlink.request import parse_served
 
