@@ -11,12 +11,14 @@ and the client gets an exit-code-70 error frame, which it treats as "no agent".
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import datetime as dt
 import logging
 import os
 import socket
 import threading
+import time
 from typing import Any
 
 from awsafe import __version__
@@ -38,6 +40,20 @@ log = logging.getLogger(__name__)
 MAX_CONNECTIONS = 64
 REQUEST_TIMEOUT = 2.0  # the first frame of a connection: a client sends it at once
 SERVED_OPS = ("credentials", "console")
+ANSWER_TIMES_KEPT = 10_000
+
+
+def render_answer_times(seconds: list[float]) -> dict[str, Any]:
+    """The median and 99th percentile, in milliseconds, of the latest answers' times (nearest
+    rank), and how many there were; nothing when there were none."""
+    if not seconds:
+        return {}
+    ranked = sorted(seconds)
+
+    def ms(p: float) -> float:
+        return round(ranked[min(len(ranked) - 1, int(p / 100 * len(ranked)))] * 1000, 3)
+
+    return {"answers_timed": len(ranked), "answer_ms_p50": ms(50), "answer_ms_p99": ms(99)}
 
 
 class AgentService:
@@ -63,6 +79,8 @@ class AgentService:
         self.max_connections = max_connections
         self._slots = threading.BoundedSemaphore(max_connections)
         self._accepting: threading.Thread | None = None
+        # How long the latest answers took, from accept to the last byte sent (for status).
+        self.answer_seconds: collections.deque[float] = collections.deque(maxlen=ANSWER_TIMES_KEPT)
 
     # -- the accept loop -----------------------------------------------------------------
 
@@ -106,8 +124,11 @@ class AgentService:
             log.warning("refused a connection: %d connections are open already", self.max_connections)
             self._refuse(conn, "busy", f"the agent has {self.max_connections} connections open")
             return
+        accepted = time.monotonic()
         try:
-            threading.Thread(target=self._serve, args=(conn,), name="agent-conn", daemon=True).start()
+            threading.Thread(
+                target=self._serve, args=(conn, accepted), name="agent-conn", daemon=True
+            ).start()
         except RuntimeError:  # no thread could be started
             self._slots.release()
             conn.close()
@@ -120,14 +141,17 @@ class AgentService:
 
     # -- one connection ----------------------------------------------------------------------
 
-    def _serve(self, conn: socket.socket) -> None:
+    def _serve(self, conn: socket.socket, accepted: float) -> None:
         try:
             with conn:
-                self._converse(Conversation(conn, receive_limit=MAX_REQUEST, send_limit=MAX_REPLY))
+                if self._converse(Conversation(conn, receive_limit=MAX_REQUEST, send_limit=MAX_REPLY)):
+                    # deque.append is one step under the GIL: no lock needed
+                    self.answer_seconds.append(time.monotonic() - accepted)
         finally:
             self._slots.release()
 
-    def _converse(self, talk: Conversation) -> None:
+    def _converse(self, talk: Conversation) -> bool:
+        """Answer one request; True when it was a credentials or console request."""
         try:
             frame = talk.receive(REQUEST_TIMEOUT)
         except ProtocolError as error:
@@ -135,7 +159,7 @@ class AgentService:
             if error.code in ("version", "malformed", "oversize"):
                 with contextlib.suppress(ProtocolError):
                     talk.send({"op": "error", "code": error.code, "message": str(error)})
-            return
+            return False
         op = frame["op"]
         try:
             if op == "status":
@@ -145,12 +169,14 @@ class AgentService:
                 self.lifetime.stop("asked to stop")
             elif op in SERVED_OPS:
                 self._answer(talk, frame)
+                return True
             else:
                 talk.send({"op": "error", "code": "op", "message": f"unknown op {op[:40]!r}"})
         except ProtocolError as error:
             # The op is the client's text: logged only when it is one of ours (no forged lines).
             shown = op if op in ("status", "stop", *SERVED_OPS) else "an unknown op"
             log.info("lost a client during %s: %s", shown, error.code)
+        return False
 
     def _answer(self, talk: Conversation, frame: dict[str, Any]) -> None:
         engine = self.engine
@@ -182,6 +208,7 @@ class AgentService:
             "idle_left": round(self.lifetime.idle_left()),
             "lifetime_left": round(self.lifetime.lifetime_left()),
             "sessions": len(self.held),
+            **render_answer_times(list(self.answer_seconds)),
         }
         if profiles:
             reply["profiles"] = sorted(list(self.held))

@@ -323,8 +323,13 @@ def run_status(args: argparse.Namespace, tail: list[str], options: GlobalOptions
         f"uptime: {_seconds(reply.get('uptime'))}",
         f"idle time left: {_seconds(reply.get('idle_left'))}",
         f"lifetime left: {_seconds(reply.get('lifetime_left'))}",
-        f"sessions: {reply.get('sessions')}",
     ]
+    if reply.get("answers_timed"):
+        lines.append(
+            f"answer time ({reply['answers_timed']} recent answers): p50 {reply.get('answer_ms_p50')} ms, "
+            f"p99 {reply.get('answer_ms_p99')} ms"
+        )
+    lines.append(f"sessions: {reply.get('sessions')}")
     if args.profiles:
         lines.append("profiles: " + ", ".join(str(name) for name in reply.get("profiles") or []))
     env.stdout.write("".join(line + "\n" for line in lines))

@@ -165,6 +165,10 @@ def test_status_names_profiles_only_when_asked(running: tuple[AgentPlace, AgentS
         "idle_left",
         "lifetime_left",
         "sessions",
+        # how long its latest answers took: figures, never a request's content
+        "answers_timed",
+        "answer_ms_p50",
+        "answer_ms_p99",
     }
     named = ask_agent(place, {"op": "status", "profiles": True})
     assert named is not None and named["profiles"] == ["dev", "prod-admin"]

@@ -110,3 +110,11 @@ def test_the_socket_watch(tmp_path: Path) -> None:
 def test_the_watch_interval_is_bounded() -> None:
     assert _lifetime(FakeClock(), idle=3600).watch_interval == 30
     assert _lifetime(FakeClock(), idle=2).watch_interval == 1
+
+
+def test_status_answer_times_are_the_median_and_99th_percentile_in_ms() -> None:
+    from awsafe.agent.service import render_answer_times
+
+    assert render_answer_times([]) == {}
+    times = [i / 1000 for i in range(1, 101)]  # 1 ms .. 100 ms
+    assert render_answer_times(times) == {"answers_timed": 100, "answer_ms_p50": 51.0, "answer_ms_p99": 100.0}
