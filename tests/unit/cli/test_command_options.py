@@ -1,14 +1,15 @@
 """Each command's options object: built from argv by ``from_args``, refused by ``validate()``.
 
 One fast test per rule, no process and no I/O: validate() sees only the options and the
-environment. The full commands (that the refusal reaches the user as one line and exit 2, and
-that nothing was fetched) are checked in tests/integration/cli and tests/e2e.
+environment. The last test checks that every command's run() validates before anything else,
+through main() in-process; the full commands are checked in tests/integration/cli and tests/e2e.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,8 @@ from awsafe.cli.sso import SsoLoginOptions, SsoLogoutOptions, SsoOptions, SsoPop
 from awsafe.environment import Environment
 from awsafe.errors import ExitCode, UsageError
 from awsafe.wiring.options import CredentialRequest, GlobalOptions
+from tests.support.cli import run_main
+from tests.support.env import one_error_line
 
 NOW = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.timezone.utc)
 PLAIN = GlobalOptions()
@@ -345,3 +348,34 @@ def test_sso_options_from_argv() -> None:
     assert _from_argv("sso", "populate", "--write", "--prefix", "x-", "--region", "eu-west-1") == (
         SsoPopulateOptions(write=True, prefix="x-", region="eu-west-1")
     )
+
+
+# -- run(): validate first, before the config, the vault or AWS ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["add", "p", "--", "x"], "add takes no command"),
+        (["add", "p", "--env"], "--env needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY to be set"),
+        (["list", "--", "x"], "list takes no command"),
+        (["remove", "p", "--", "x"], "remove takes no command"),
+        (["clear", "--", "x"], "clear takes no command"),
+        (["export", "nosuch", "--", "x"], "export takes no command"),
+        (["exec", "--lazy", "nosuch", "--", "/nonexistent/program"], "--lazy only applies with"),
+        (["server", "--imds-v1", "nosuch"], "--imds-v1 only applies with --imds"),
+        (["login", "nosuch", "--", "x"], "login takes no command"),
+        (["rotate", "nosuch", "--", "x"], "rotate takes no command"),
+        (["sso", "login", "nosuch", "--sso-session", "corp"], "give a profile or --sso-session, not both"),
+        (["sso", "logout", "--", "x"], "sso takes no command"),
+        (["sso", "populate", "nosuch", "--sso-session", "corp"], "give a profile or --sso-session, not both"),
+    ],
+    ids=lambda value: " ".join(value) if isinstance(value, list) else "",
+)
+def test_every_command_validates_before_anything_else(argv: list[str], message: str) -> None:
+    # No config file and no vault: a command that skipped validate() would fail otherwise (exit 3
+    # for the unknown profile 'nosuch', or a vault created), never with this line.
+    line = one_error_line(run_main(*argv), 2)
+    assert line.startswith(f"awsafe: {message}"), line
+    assert not Path(os.environ["AWSAFE_FILE_DIR"]).exists()
+    assert not Path(os.environ["AWS_CONFIG_FILE"]).exists()
