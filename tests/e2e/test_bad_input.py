@@ -1,7 +1,8 @@
-"""Hostile or careless input: endless profile chains, a broken vault header, a stray word
-after `exec PROFILE`, section injection through `sso populate`. Each ends in one clear line
-and the right exit code, never a recursion crash, a misleading message or an echo. (Profile
-names that would break ~/.aws/config: tests/unit/cli/test_add_names.py.)"""
+"""Hostile or careless input: a broken vault header, a stray word after `exec PROFILE`,
+section injection through `sso populate`. Each ends in one clear line and the right exit code,
+never a recursion crash, a misleading message or an echo. (Profile names that would break
+~/.aws/config: tests/unit/cli/test_add_names.py; endless profile chains, in-process:
+tests/unit/cli/test_config_and_usage_errors.py and tests/integration/cli/test_bad_values.py.)"""
 
 from __future__ import annotations
 
@@ -10,37 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.env import one_error_line, run_awsafe, write_config
+from tests.support.env import one_error_line, run_awsafe
 from tests.support.worlds import Seed, SsoWorld
 
 SECRET = "stray-secret-value/0123456789+abcdefghij"
-
-
-# -- endless chains ----------------------------------------------------------------------------
-
-
-def test_a_400_deep_source_profile_chain_is_a_config_error() -> None:
-    sections = ["[profile p0]\nregion = us-east-1\n"]
-    sections += [f"[profile p{i}]\nsource_profile = p{i - 1}\n" for i in range(1, 400)]
-    write_config("".join(sections))
-    line = one_error_line(run_awsafe("export", "p399"), 3)
-    assert "source_profile chain of profile 'p399' is longer than 64 profiles" in line
-
-
-def test_a_1000_deep_include_profile_chain_is_a_config_error() -> None:
-    sections = ["[profile i0]\nregion = us-east-1\n"]
-    sections += [f"[profile i{i}]\ninclude_profile = i{i - 1}\n" for i in range(1, 1000)]
-    write_config("".join(sections))
-    line = one_error_line(run_awsafe("export", "i999"), 3)
-    assert "include_profile chain of profile 'i999' is longer than 64 profiles" in line
-
-
-def test_a_chain_of_64_hops_still_works(seed: Seed) -> None:
-    hops = [f"[profile hop{i}]\nsource_profile = {'demo' if i == 0 else f'hop{i - 1}'}\n" for i in range(64)]
-    seed.append_config("\n" + "".join(hops))
-    result = run_awsafe("export", "hop63", env=seed.env)
-    assert result.returncode == 0, result.stderr
-    assert len(seed.moto.calls("GetSessionToken")) == 1
 
 
 # -- a broken vault header -----------------------------------------------------------------------

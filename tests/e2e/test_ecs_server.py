@@ -1,4 +1,7 @@
-"""`exec --ecs-server`: the child refreshes credentials from a local, token-guarded ECS endpoint."""
+"""`exec --ecs-server`: the child refreshes credentials from a local, token-guarded ECS endpoint.
+
+(`server` refusing a wildcard address, in-process: tests/integration/cli/test_bad_values.py.)
+"""
 
 from __future__ import annotations
 
@@ -93,15 +96,6 @@ def test_invalid_server_combinations_are_refused_before_any_work(seed: Seed) -> 
     for args in (["--ecs-server", "--no-session"], ["--lazy"], ["--ecs-server", "--prompt", "terminal"]):
         result = run_awsafe("exec", *args, "test", "--", "true", env=seed.env)
         assert result.returncode == 2, (args, result.stderr)
-    assert seed.moto.calls() == []
-
-
-def test_server_refuses_a_wildcard_address_and_names_the_bridge_instead(seed: Seed) -> None:
-    for address in ("0.0.0.0", "::", "0"):
-        result = run_awsafe("server", "--address", address, "test", env=seed.env, timeout=20)
-        assert result.returncode == 2, (address, result.stderr)
-        assert "every interface" in result.stderr and "--address 172.17.0.1" in result.stderr
-        assert "Traceback" not in result.stderr
     assert seed.moto.calls() == []
 
 

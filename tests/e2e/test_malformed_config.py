@@ -1,4 +1,9 @@
-"""A broken ~/.aws/config gives file:line, a non-zero exit and no traceback, for every command."""
+"""A broken ~/.aws/config gives file:line, a non-zero exit and no traceback, under `exec` too.
+
+The same for `export`, --debug's traceback and a short usage error, through main() in-process:
+tests/unit/cli/test_config_and_usage_errors.py. `exec` stays here: were the refusal ever lost,
+it would start the program in place of the test process.
+"""
 
 from __future__ import annotations
 
@@ -34,33 +39,14 @@ CASES = {
 
 
 @pytest.mark.parametrize("case", list(CASES))
-@pytest.mark.parametrize("command", [["exec", "test", "--", "true"], ["export", "test"]])
-def test_malformed_config(case: str, command: list[str]) -> None:
+def test_malformed_config_under_exec(case: str) -> None:
     text, expected = CASES[case]
     config = Path(os.environ["AWS_CONFIG_FILE"])
     config.parent.mkdir(parents=True, exist_ok=True)
     config.write_text(text)
-    result = run_awsafe(*command)
+    result = run_awsafe("exec", "test", "--", "true")
     assert result.returncode == 3, result.stderr
     assert result.stderr.startswith(f"awsafe: {config}{expected}"), result.stderr
     assert len(result.stderr.splitlines()) <= 2
     assert "Traceback" not in result.stderr
     assert config.read_text() == text  # never rewritten
-
-
-def test_debug_shows_the_traceback() -> None:
-    config = Path(os.environ["AWS_CONFIG_FILE"])
-    config.parent.mkdir(parents=True, exist_ok=True)
-    config.write_text("garbage\n")
-    result = run_awsafe("--debug", "export", "test")
-    assert result.returncode != 0
-    assert "Traceback" in result.stderr and "ConfigError" in result.stderr
-
-
-def test_usage_error_is_short() -> None:
-    result = run_awsafe("export", "--format", "yaml", "test")
-    assert result.returncode == 2
-    assert "invalid choice" in result.stderr and "Traceback" not in result.stderr
-    assert "yaml" not in result.stderr  # a rejected word is never echoed: it may be a secret
-    command = run_awsafe("AKIASECRETLOOKING00X")
-    assert command.returncode == 2 and "AKIASECRETLOOKING00X" not in command.stderr

@@ -1,4 +1,8 @@
-"""`rotate` against moto's IAM: the calls that reach it, each failure branch, no secret leaked."""
+"""`rotate` against moto's IAM: the calls that reach it, each failure branch, no secret leaked.
+
+(Keys that are not an IAM user's, and a profile without stored keys, in-process:
+tests/integration/cli/test_bad_values.py.)
+"""
 
 from __future__ import annotations
 
@@ -220,30 +224,6 @@ def test_rotate_no_session_uses_the_long_term_keys_even_with_mfa(mfa_world: Seed
         ("CreateAccessKey", old, None),
         ("DeleteAccessKey", old, None),
     ]
-
-
-def test_rotate_refuses_keys_that_are_not_an_iam_users(seed: Seed) -> None:
-    seed.moto.register_credentials("AKIAUNKNOWNUNKNOWN00", "not-a-real-secret")  # AWS knows them
-    added = run_awsafe(
-        "add",
-        "stranger",
-        "--env",
-        env={"AWS_ACCESS_KEY_ID": "AKIAUNKNOWNUNKNOWN00", "AWS_SECRET_ACCESS_KEY": "not-a-real-secret"},
-    )
-    assert added.returncode == 0, added.stderr
-    result = run_awsafe("rotate", "stranger", env=seed.env)
-    assert result.returncode == 2
-    assert "not to an IAM user" in result.stderr  # moto answers arn:aws:sts::...:user/moto
-    assert [c.action for c in seed.moto.calls() if c.action in IAM_ACTIONS] == []
-
-
-def test_rotate_without_stored_keys_says_so(seed: Seed) -> None:
-    seed.append_config("\n[profile bare]\nregion = us-east-1\n")
-    result = run_awsafe("rotate", "bare", env=seed.env)
-    assert result.returncode == 5
-    assert "no long-term keys in the file vault for profile 'bare'" in result.stderr
-    assert "awsafe add bare" in result.stderr
-    assert seed.moto.calls() == []
 
 
 def _files_containing(root: Path, needles: list[bytes]) -> list[str]:

@@ -14,7 +14,9 @@ import contextlib
 import io
 import logging
 import os
+import signal
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 from unittest import mock
 
@@ -30,16 +32,39 @@ class _Stream(io.StringIO):
         return False
 
 
+@contextlib.contextmanager
+def _deadline(seconds: float | None, what: str) -> Iterator[None]:
+    """A TimeoutError in this (the main) thread after ``seconds``: main() reports it as a bug (70),
+    so a command that should have been refused but serves until interrupted fails the test
+    instead of hanging it."""
+    if seconds is None:
+        yield
+        return
+
+    def expire(_signal: int, _frame: object) -> None:
+        raise TimeoutError(f"{what} still running after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def run_main(
     *args: str,
     env: dict[str, str] | None = None,
     input: str | None = None,
+    timeout: float | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """`awsafe *args` through ``main()`` in this process; stdin is empty unless ``input`` is given.
 
     argparse writes ``--help``/``--version`` to ``sys.stdout`` and raises SystemExit: both are
     captured too. os.environ is the given environment while main() runs (libraries such as
-    botocore read it), and the ``awsafe`` logger is put back as it was afterwards.
+    botocore read it), and the ``awsafe`` logger is put back as it was afterwards. ``timeout``
+    (as for `run_awsafe`): main() is interrupted after that many seconds and returns 70.
     """
     environ = dict(os.environ)
     environ.update(env or {})
@@ -59,6 +84,7 @@ def run_main(
             mock.patch.dict(os.environ, environ, clear=True),
             contextlib.redirect_stdout(stdout),
             contextlib.redirect_stderr(stderr),
+            _deadline(timeout, " ".join(["awsafe", *args])),
         ):
             try:
                 code = main(list(args), environment)

@@ -14,7 +14,6 @@ from botocore.stub import Stubber
 
 from awsafe.aws import client as aws
 from awsafe.aws.iam import AccessKeyInfo, IamKeys
-from awsafe.cli.rotate import rotate_timeout
 from awsafe.config.profile import ProfileConfig
 from awsafe.credentials.stored import StoredKeys
 from awsafe.environment import Environment
@@ -22,7 +21,7 @@ from awsafe.errors import AwsError, NoCredentialsError, StoreError, UsageError
 from awsafe.model import Credentials
 from awsafe.rotation import Rotator, find_key_owner, parse_user_arn
 from awsafe.vault.memory import MemoryStore
-from awsafe.wiring.rotation import iam_endpoint
+from awsafe.wiring.rotation import iam_endpoint, rotate_timeout
 
 NOW = dt.datetime(2026, 11, 28, 12, 0, tzinfo=dt.timezone.utc)
 USER_ARN = "arn:aws:iam::123456789012:user/demo"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import re
 
 from awsafe.config.edit import append_profile_section, check_profile_name
@@ -17,6 +18,30 @@ from awsafe.wiring.sessions import session_cache
 from awsafe.wiring.vault import open_vault
 
 ACCESS_KEY_ID = re.compile(r"^[A-Z0-9]{16,128}$")
+
+
+@dataclasses.dataclass(frozen=True)
+class AddOptions:
+    """What `add` was asked: the profile, where the keys come from, whether to touch the config."""
+
+    profile: str
+    from_env: bool = False
+    add_config: bool = True
+    tail: tuple[str, ...] = ()  # words after '--': add runs no command
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace, tail: list[str], env: Environment) -> AddOptions:
+        return cls(profile=args.profile, from_env=args.env, add_config=args.add_config, tail=tuple(tail))
+
+    def validate(self, env: Environment, options: GlobalOptions) -> None:
+        if self.tail:
+            raise UsageError("add takes no command; secrets are never read from arguments")
+        check_profile_name(self.profile)  # before anything is stored under it
+        if self.from_env:
+            if not env.get("AWS_ACCESS_KEY_ID") or not env.get("AWS_SECRET_ACCESS_KEY"):
+                raise UsageError("--env needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY to be set")
+            if env.get("AWS_SESSION_TOKEN"):
+                raise UsageError("AWS_SESSION_TOKEN is set: awsafe add stores long-term keys only")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -42,12 +67,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(run=run)
 
 
-def _read_keys(args: argparse.Namespace, env: Environment) -> Credentials:
-    if args.env:
-        key_id = env.get("AWS_ACCESS_KEY_ID")
-        secret = env.get("AWS_SECRET_ACCESS_KEY")
-        if not key_id or not secret:
-            raise UsageError("--env needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY to be set")
+def _read_keys(add_options: AddOptions, env: Environment) -> Credentials:
+    """The keys from the environment (present: validate() checked) or typed at the terminal."""
+    if add_options.from_env:
+        key_id = env.get("AWS_ACCESS_KEY_ID") or ""
+        secret = env.get("AWS_SECRET_ACCESS_KEY") or ""
     else:
         from awsafe.prompts.terminal import ask_secret, ask_text
 
@@ -59,15 +83,18 @@ def _read_keys(args: argparse.Namespace, env: Environment) -> Credentials:
         )
     if not secret:
         raise UsageError("the secret access key is empty")
-    if env.get("AWS_SESSION_TOKEN") and args.env:
-        raise UsageError("AWS_SESSION_TOKEN is set: awsafe add stores long-term keys only")
     return Credentials(access_key_id=key_id, secret_access_key=secret)
 
 
 def run(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: Environment) -> int:
-    if tail:
-        raise UsageError("add takes no command; secrets are never read from arguments")
-    profile = check_profile_name(args.profile)  # before anything is stored under it
+    add_options = AddOptions.from_args(args, tail, env)
+    add_options.validate(env, options)
+    return add_keys(add_options, options, env)
+
+
+def add_keys(add_options: AddOptions, options: GlobalOptions, env: Environment) -> int:
+    """Store the keys under the profile, forget its old sessions, add its config section if asked."""
+    profile = add_options.profile
     config = read_config(env)
     section = config.profiles.get(profile)
     resolved = resolve_profile(config, profile, {})
@@ -76,7 +103,7 @@ def run(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: 
             f"{resolved.where}: profile {profile!r} gets its credentials from source_profile "
             f"{resolved.source_profile!r}; add keys to that profile instead"
         )
-    credentials = _read_keys(args, env)
+    credentials = _read_keys(add_options, env)
     store = open_vault(options, env)
     keys = StoredKeys(store)
     keys.set(profile, credentials)
@@ -85,7 +112,7 @@ def run(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: 
         f"Added credentials {redact(credentials.access_key_id)} to profile {profile!r} "
         f"in the {keys.backend} vault\n"
     )
-    if args.add_config and section is None:
+    if add_options.add_config and section is None:
         path = config_file_path(env)
         append_profile_section(path, profile)
         env.stderr.write(f"Added [profile {profile}] to {path}\n")

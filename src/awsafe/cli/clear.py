@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 
 from awsafe.config.resolve import resolve_chain
 from awsafe.credentials.cache import SessionKey
@@ -15,21 +16,43 @@ from awsafe.wiring.sessions import session_cache
 from awsafe.wiring.vault import open_vault
 
 
+@dataclasses.dataclass(frozen=True)
+class ClearOptions:
+    """What `clear` was asked: one profile's sessions, or (None) all of them."""
+
+    profile: str | None = None
+    tail: tuple[str, ...] = ()  # words after '--': clear runs no command
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace, tail: list[str], env: Environment) -> ClearOptions:
+        return cls(profile=args.profile, tail=tuple(tail))
+
+    def validate(self, env: Environment, options: GlobalOptions) -> None:
+        if self.tail:
+            raise UsageError("clear takes no command")
+
+
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("profile", nargs="?", help="clear only what this profile uses (default: all)")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: Environment) -> int:
-    if tail:
-        raise UsageError("clear takes no command")
+    clear_options = ClearOptions.from_args(args, tail, env)
+    clear_options.validate(env, options)
+    return clear_sessions(clear_options, options, env)
+
+
+def clear_sessions(clear_options: ClearOptions, options: GlobalOptions, env: Environment) -> int:
+    """Delete the cached sessions and SSO tokens of the profile's chain, or all of them."""
     from awsafe.sso.settings import SsoSession, session_of
     from awsafe.sso.store import SsoTokenStore
 
     store = open_vault(options, env)
     cache = session_cache(store, env)
     tokens = SsoTokenStore(store)
-    if args.profile is None:
+    profile = clear_options.profile
+    if profile is None:
         deleted = cache.clear()
         signed_out = tokens.clear()
     else:
@@ -40,13 +63,13 @@ def run(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: 
         serial: str | None = None
         sso: list[SsoSession] = []
         with contextlib.suppress(AwsafeError):  # a broken config must not stop a cleanup
-            chain = resolve_chain(read_config(env), args.profile, env.environ)
+            chain = resolve_chain(read_config(env), profile, env.environ)
             sources = {p.name for p in chain[1:]}
             serial = chain[0].mfa_serial
             sso = [session_of(p) for p in chain if p.has_sso]
 
         def matches(key: SessionKey) -> bool:
-            if args.profile in key.chain:
+            if profile in key.chain:
                 return True
             return (
                 key.kind == "session-token"

@@ -26,6 +26,8 @@ Execve = Callable[[str, list[str], dict[str, str]], object]
 
 @dataclasses.dataclass(frozen=True)
 class ExecOptions:
+    """What `exec` was asked: the credential request, the command, and the endpoint flags."""
+
     request: CredentialRequest
     command: list[str]
     ecs_server: bool = False
@@ -34,6 +36,18 @@ class ExecOptions:
     imds_v1: bool = False
     # The command came without '--' (`exec PROFILE word`): the word may be a pasted secret.
     unmarked: bool = False
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace, tail: list[str], env: Environment) -> ExecOptions:
+        return cls(
+            request=credential_request(args, env, server_running=args.ecs_server or args.ec2_server),
+            command=list(args.args) + tail,
+            ecs_server=args.ecs_server,
+            ec2_server=args.ec2_server,
+            lazy=args.lazy,
+            imds_v1=args.imds_v1,
+            unmarked=bool(args.args),
+        )
 
     @property
     def server_flag(self) -> str | None:
@@ -119,15 +133,8 @@ def credential_request(
 
 
 def run(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: Environment) -> int:
-    exec_options = ExecOptions(
-        request=credential_request(args, env, server_running=args.ecs_server or args.ec2_server),
-        command=list(args.args) + tail,
-        ecs_server=args.ecs_server,
-        ec2_server=args.ec2_server,
-        lazy=args.lazy,
-        imds_v1=args.imds_v1,
-        unmarked=bool(args.args),
-    )
+    exec_options = ExecOptions.from_args(args, tail, env)
+    exec_options.validate(env, options)
     if exec_options.server_flag:
         return exec_with_server(exec_options, options, env)
     return exec_command(exec_options, options, env)
@@ -146,7 +153,6 @@ def exec_with_server(exec_options: ExecOptions, options: GlobalOptions, env: Env
     from awsafe.childenv import render_server_child_environment
     from awsafe.cli.serve import run_child, start_ecs_endpoint, start_imds_endpoint
 
-    exec_options.validate(env, options)
     # awsafe stays the parent, holding the unlocked vault, for the child's whole life.
     if make_undumpable():
         log.debug("process %d is not dumpable: no core file, no ptrace by other processes", os.getpid())
@@ -185,7 +191,7 @@ def exec_with_server(exec_options: ExecOptions, options: GlobalOptions, env: Env
 def exec_command(
     exec_options: ExecOptions, options: GlobalOptions, env: Environment, execve: Execve = os.execvpe
 ) -> int:
-    exec_options.validate(env, options)
+    """Replace this process with the command, its environment holding the credentials."""
     request = exec_options.request
     # the fast path leaves starting $SHELL to the full path: no record for it
     answer = Engine(options, env).credentials(request, remember=bool(exec_options.command))

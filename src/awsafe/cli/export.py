@@ -3,13 +3,32 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 
 from awsafe.cli.execute import credential_request, refuse_nesting
 from awsafe.environment import Environment
 from awsafe.errors import ExitCode, UsageError
 from awsafe.render import FORMATS, render
 from awsafe.wiring.engine import Engine
-from awsafe.wiring.options import GlobalOptions
+from awsafe.wiring.options import CredentialRequest, GlobalOptions
+
+
+@dataclasses.dataclass(frozen=True)
+class ExportOptions:
+    """What `export` was asked: the credential request and the output format."""
+
+    request: CredentialRequest
+    format: str = "env"
+    tail: tuple[str, ...] = ()  # words after '--': export runs no command
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace, tail: list[str], env: Environment) -> ExportOptions:
+        return cls(request=credential_request(args, env), format=args.format, tail=tuple(tail))
+
+    def validate(self, env: Environment, options: GlobalOptions) -> None:
+        if self.tail:
+            raise UsageError("export takes no command; did you mean exec?")
+        refuse_nesting(env)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -24,11 +43,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: Environment) -> int:
-    if tail:
-        raise UsageError("export takes no command; did you mean exec?")
-    refuse_nesting(env)
-    request = credential_request(args, env)
+    export_options = ExportOptions.from_args(args, tail, env)
+    export_options.validate(env, options)
+    return export_credentials(export_options, options, env)
+
+
+def export_credentials(export_options: ExportOptions, options: GlobalOptions, env: Environment) -> int:
+    """Print the credentials in the asked format (the fast path record is written too)."""
+    request = export_options.request
     answer = Engine(options, env).credentials(request)
-    env.stdout.write(render(args.format, answer.credentials, answer.region, request.profile))
+    env.stdout.write(render(export_options.format, answer.credentials, answer.region, request.profile))
     env.stdout.flush()
     return ExitCode.OK

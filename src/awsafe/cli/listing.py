@@ -3,21 +3,49 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from awsafe.config.parse import ConfigFile
 from awsafe.credentials.cache import CachedSession
 from awsafe.credentials.stored import StoredKeys
 from awsafe.environment import Environment
 from awsafe.errors import ExitCode, UsageError
-
-if TYPE_CHECKING:
-    from awsafe.sso.store import StoredToken
 from awsafe.wiring.options import GlobalOptions
 from awsafe.wiring.provider import read_config
 from awsafe.wiring.sessions import session_cache
 from awsafe.wiring.vault import open_vault
+
+if TYPE_CHECKING:
+    from awsafe.sso.store import StoredToken
+
+Only = Literal["profiles", "sessions", "credentials"]
+
+
+@dataclasses.dataclass(frozen=True)
+class ListOptions:
+    """What `list` was asked: everything, or only one of its parts (argparse allows one at most)."""
+
+    only: Only | None = None
+    tail: tuple[str, ...] = ()  # words after '--': list runs no command
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace, tail: list[str], env: Environment) -> ListOptions:
+        only: Only | None = (
+            "profiles"
+            if args.profiles
+            else "sessions"
+            if args.sessions
+            else "credentials"
+            if args.credentials
+            else None
+        )
+        return cls(only=only, tail=tuple(tail))
+
+    def validate(self, env: Environment, options: GlobalOptions) -> None:
+        if self.tail:
+            raise UsageError("list takes no command")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -74,10 +102,15 @@ def render_table(rows: list[tuple[str, str, str]]) -> str:
 
 
 def run(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: Environment) -> int:
-    if tail:
-        raise UsageError("list takes no command")
+    list_options = ListOptions.from_args(args, tail, env)
+    list_options.validate(env, options)
+    return list_vault(list_options, options, env)
+
+
+def list_vault(list_options: ListOptions, options: GlobalOptions, env: Environment) -> int:
+    """Print the profiles, the stored keys and the sessions (or only the part asked for)."""
     config = read_config(env)
-    if args.profiles:
+    if list_options.only == "profiles":
         env.stdout.write("".join(f"{name}\n" for name in config.profiles))
         return ExitCode.OK
     store = open_vault(options, env)
@@ -86,12 +119,12 @@ def run(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: 
     from awsafe.sso.store import SsoTokenStore
 
     tokens = SsoTokenStore(store).tokens()
-    if args.sessions:
+    if list_options.only == "sessions":
         env.stdout.write("".join(f"{s.key.profile}\t{render_session(s, now)}\n" for s in sessions))
         env.stdout.write(render_tokens(tokens, now))
         return ExitCode.OK
     stored = StoredKeys(store).profiles()
-    if args.credentials:
+    if list_options.only == "credentials":
         env.stdout.write("".join(f"{name}\n" for name in stored))
         return ExitCode.OK
     labels: dict[str, list[str]] = {}

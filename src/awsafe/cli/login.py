@@ -11,6 +11,7 @@ with it. The browser gets a one-time loopback URL, never the sign-in URL itself.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import logging
 import os
@@ -20,11 +21,36 @@ from awsafe.environment import Environment
 from awsafe.errors import ExitCode, LoginError, UsageError
 from awsafe.process_guard import make_undumpable
 from awsafe.wiring.engine import Engine
-from awsafe.wiring.options import GlobalOptions
+from awsafe.wiring.options import CredentialRequest, GlobalOptions
 
 BROWSER_WAIT = dt.timedelta(minutes=5)  # a cold browser start, a profile picker; the token lasts 15 min
 
 log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(frozen=True)
+class LoginOptions:
+    """What `login` was asked: the credential request, the console page, and how to hand it over."""
+
+    request: CredentialRequest
+    path: str | None = None
+    to_stdout: bool = False
+    auto_logout: bool = False
+    tail: tuple[str, ...] = ()  # words after '--': login runs no command
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace, tail: list[str], env: Environment) -> LoginOptions:
+        return cls(
+            request=credential_request(args, env),
+            path=args.path,
+            to_stdout=args.stdout,
+            auto_logout=args.auto_logout,
+            tail=tuple(tail),
+        )
+
+    def validate(self, env: Environment, options: GlobalOptions) -> None:
+        if self.tail:
+            raise UsageError("login takes no command")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -40,24 +66,29 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: Environment) -> int:
+    login_options = LoginOptions.from_args(args, tail, env)
+    login_options.validate(env, options)
+    return open_console(login_options, options, env)
+
+
+def open_console(login_options: LoginOptions, options: GlobalOptions, env: Environment) -> int:
+    """Sign in to the console with the profile's credentials: print the URL, or open a browser."""
     from awsafe import console
 
-    if tail:
-        raise UsageError("login takes no command")
-    request = credential_request(args, env)
+    request = login_options.request
     answer, duration = Engine(options, env).console_credentials(request)
     profile = answer.chain[0]
     region = request.region or profile.region or "us-east-1"
     sign_in = console.SigninRequest(
         credentials=answer.credentials,
         region=region,
-        path=args.path,
+        path=login_options.path,
         session_duration=duration,
-        auto_logout=args.auto_logout,
+        auto_logout=login_options.auto_logout,
         federation_endpoint=env.get("AWSAFE_FEDERATION_ENDPOINT"),
     )
     url = console.signin_url(sign_in, console.fetch_signin_token(sign_in))
-    if args.stdout:
+    if login_options.to_stdout:
         env.stdout.write(url + "\n")
         env.stdout.flush()
         return ExitCode.OK

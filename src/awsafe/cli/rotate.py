@@ -8,23 +8,40 @@ handling live there.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
+import dataclasses
 import logging
 import time
 
 from awsafe.credentials.stored import StoredKeys
-from awsafe.durations import parse_duration
 from awsafe.environment import Environment
 from awsafe.errors import ExitCode, UsageError
-from awsafe.rotation import DEFAULT_TIMEOUT, Rotator, find_key_owner
+from awsafe.rotation import Rotator, find_key_owner
 from awsafe.wiring.mfa import mfa_codes
 from awsafe.wiring.options import CredentialRequest, GlobalOptions
 from awsafe.wiring.provider import load_profile_chain
-from awsafe.wiring.rotation import caller_arns, iam_keys
+from awsafe.wiring.rotation import caller_arns, iam_keys, rotate_timeout
 from awsafe.wiring.sessions import session_cache
 from awsafe.wiring.vault import open_vault
 
 log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(frozen=True)
+class RotateOptions:
+    """What `rotate` was asked: the profile (default $AWS_PROFILE, then default) and its MFA flags."""
+
+    request: CredentialRequest
+    tail: tuple[str, ...] = ()  # words after '--': rotate runs no command
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace, tail: list[str], env: Environment) -> RotateOptions:
+        profile = args.profile or env.get("AWS_PROFILE") or "default"
+        request = CredentialRequest(profile=profile, no_session=args.no_session, mfa_token=args.mfa_token)
+        return cls(request=request, tail=tuple(tail))
+
+    def validate(self, env: Environment, options: GlobalOptions) -> None:
+        if self.tail:
+            raise UsageError("rotate takes no command")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -39,17 +56,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(run=run)
 
 
-def rotate_timeout(env: Environment) -> dt.timedelta:
-    """AWSAFE_ROTATE_TIMEOUT: how long the new key may take to work (default 60 s)."""
-    text = env.get("AWSAFE_ROTATE_TIMEOUT")
-    return parse_duration(text, "AWSAFE_ROTATE_TIMEOUT") if text else DEFAULT_TIMEOUT
-
-
 def run(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: Environment) -> int:
-    if tail:
-        raise UsageError("rotate takes no command")
-    profile_name = args.profile or env.get("AWS_PROFILE") or "default"
-    request = CredentialRequest(profile=profile_name, no_session=args.no_session, mfa_token=args.mfa_token)
+    rotate_options = RotateOptions.from_args(args, tail, env)
+    rotate_options.validate(env, options)
+    return rotate_keys(rotate_options, options, env)
+
+
+def rotate_keys(rotate_options: RotateOptions, options: GlobalOptions, env: Environment) -> int:
+    """Replace the access key of the IAM user whose keys the profile uses, in IAM and the vault."""
+    request = rotate_options.request
+    profile_name = request.profile
     timeout = rotate_timeout(env)
     chain = load_profile_chain(env, request)
     store = open_vault(options, env)
@@ -57,7 +73,7 @@ def run(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: 
     owner = find_key_owner(chain, keys)
     if owner.name != profile_name:
         env.stderr.write(f"Profile {profile_name!r} uses the keys of profile {owner.name!r}\n")
-    with_mfa = bool(owner.mfa_serial) and not args.no_session
+    with_mfa = bool(owner.mfa_serial) and not request.no_session
     caller_arn = caller_arns(env.environ, owner)
     iam_for = iam_keys(env.environ, owner, mfa_codes(options, env, request) if with_mfa else None)
 

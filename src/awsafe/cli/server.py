@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import logging
 import os
 import signal
@@ -41,6 +42,56 @@ from awsafe.wiring.engine import Engine
 from awsafe.wiring.options import CredentialRequest, GlobalOptions
 
 log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(frozen=True)
+class ServerOptions:
+    """What `server` was asked: the credential request, where to listen, and which protocol."""
+
+    request: CredentialRequest
+    address: str = "127.0.0.1"
+    port: int = 0
+    lazy: bool = False
+    imds: bool = False
+    imds_v1: bool = False
+    tail: tuple[str, ...] = ()  # words after '--': server runs no command
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace, tail: list[str], env: Environment) -> ServerOptions:
+        return cls(
+            request=credential_request(args, env, server_running=True),
+            address=args.address,
+            port=args.port,
+            lazy=args.lazy,
+            imds=args.imds,
+            imds_v1=args.imds_v1,
+            tail=tuple(tail),
+        )
+
+    def validate(self, env: Environment, options: GlobalOptions) -> None:
+        if self.tail:
+            raise UsageError(
+                "server takes no command; to run one, use: awsafe exec --ecs-server PROFILE -- CMD"
+            )
+        if not 0 <= self.port <= 65535:
+            raise UsageError(f"--port must be 0 to 65535, got {self.port}")
+        if self.imds_v1 and not self.imds:
+            raise UsageError("--imds-v1 only applies with --imds")
+        if self.imds and not (is_loopback(self.address) or self.address in IMDS_ADDRESSES):
+            raise UsageError(
+                f"--imds cannot listen on {self.address}: the metadata protocol has no shared secret, "
+                "so every host that reaches it would get the credentials",
+                hint="leave --address out (loopback), use 169.254.169.254 aliased on lo (see --help), "
+                "or serve other hosts and containers the token-guarded ECS protocol (no --imds)",
+            )
+        if is_wildcard(self.address):
+            raise UsageError(
+                f"--address {self.address} would listen on every interface of this machine, "
+                "Wi-Fi and LAN included, and no client could use the URI it prints",
+                hint="for containers on a bridge network, give the bridge's own address "
+                "(e.g. --address 172.17.0.1, see `ip -4 addr show docker0`); leave --address out otherwise",
+            )
+        refuse_nesting(env)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -98,30 +149,8 @@ def _remove_token_file(path: str) -> None:
             remove(target)
 
 
-def validate(args: argparse.Namespace) -> None:
-    if not 0 <= args.port <= 65535:
-        raise UsageError(f"--port must be 0 to 65535, got {args.port}")
-    if args.imds_v1 and not args.imds:
-        raise UsageError("--imds-v1 only applies with --imds")
-    if args.imds and not (is_loopback(args.address) or args.address in IMDS_ADDRESSES):
-        raise UsageError(
-            f"--imds cannot listen on {args.address}: the metadata protocol has no shared secret, "
-            "so every host that reaches it would get the credentials",
-            hint="leave --address out (loopback), use 169.254.169.254 aliased on lo (see --help), "
-            "or serve other hosts and containers the token-guarded ECS protocol (no --imds)",
-        )
-    if is_wildcard(args.address):
-        raise UsageError(
-            f"--address {args.address} would listen on every interface of this machine, "
-            "Wi-Fi and LAN included, and no client could use the URI it prints",
-            hint="for containers on a bridge network, give the bridge's own address "
-            "(e.g. --address 172.17.0.1, see `ip -4 addr show docker0`); leave --address out otherwise",
-        )
-
-
-def _start_imds(
-    args: argparse.Namespace, env: Environment, engine: Engine, request: CredentialRequest
-) -> ImdsEndpoint:
+def _start_imds(server_options: ServerOptions, env: Environment, engine: Engine) -> ImdsEndpoint:
+    request, address = server_options.request, server_options.address
     chain = engine.profile_chain(request)
     provider = engine.provider(chain, request)
     try:
@@ -129,49 +158,53 @@ def _start_imds(
             env,
             provider,
             chain[0],
-            host=args.address,
-            port=args.port,
-            lazy=args.lazy,
-            allow_v1=args.imds_v1,
+            host=address,
+            port=server_options.port,
+            lazy=server_options.lazy,
+            allow_v1=server_options.imds_v1,
         )
     except ServerError as e:
-        if args.address not in IMDS_ADDRESSES:
+        if address not in IMDS_ADDRESSES:
             raise
         raise UsageError(
             e.message,
             hint=f"the classic mode needs the alias and, for port 80, root: "
-            f"sudo ip addr add {args.address}/{128 if ':' in args.address else 32} dev lo, then "
+            f"sudo ip addr add {address}/{128 if ':' in address else 32} dev lo, then "
             "sudo -E awsafe server --imds ...; or leave --address out and set "
             "AWS_EC2_METADATA_SERVICE_ENDPOINT",
         ) from e
 
 
 def run(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: Environment) -> int:
-    if tail:
-        raise UsageError("server takes no command; to run one, use: awsafe exec --ecs-server PROFILE -- CMD")
-    validate(args)
-    refuse_nesting(env)
+    server_options = ServerOptions.from_args(args, tail, env)
+    server_options.validate(env, options)
+    return serve(server_options, options, env)
+
+
+def serve(server_options: ServerOptions, options: GlobalOptions, env: Environment) -> int:
+    """Serve the profile's credentials until SIGINT, SIGTERM or SIGHUP; print how to reach them."""
+    address = server_options.address
     # It keeps the unlocked vault and fresh credentials in memory until stopped.
     if make_undumpable():
         log.debug("process %d is not dumpable: no core file, no ptrace by other processes", os.getpid())
     # No child inherits it here: room for a flood of idle clients and the real ones beside them.
     raise_descriptor_limit()
-    if not args.imds and not is_loopback(args.address):
+    if not server_options.imds and not is_loopback(address):
         env.stderr.write(
-            f"awsafe: WARNING: listening on {args.address}: other hosts can reach this endpoint; "
+            f"awsafe: WARNING: listening on {address}: other hosts can reach this endpoint; "
             "only the token protects the credentials\n"
         )
-    request = credential_request(args, env, server_running=True)
+    request = server_options.request
     endpoint: Endpoint | ImdsEndpoint
     token_file = None
     engine = Engine(options, env)
-    if args.imds:
-        endpoint = _start_imds(args, env, engine, request)
+    if server_options.imds:
+        endpoint = _start_imds(server_options, env, engine)
     else:
         chain = engine.profile_chain(request)
         provider = engine.provider(chain, request)
         endpoint = start_ecs_endpoint(
-            env, provider, chain[0], host=args.address, port=args.port, lazy=args.lazy
+            env, provider, chain[0], host=address, port=server_options.port, lazy=server_options.lazy
         )
         token_file = _write_token_file(endpoint.token)
     stop = threading.Event()

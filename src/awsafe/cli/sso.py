@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -19,6 +20,71 @@ from awsafe.wiring.vault import open_vault
 
 if TYPE_CHECKING:
     from awsafe.sso.settings import SsoSession
+
+
+@dataclasses.dataclass(frozen=True)
+class SsoOptions:
+    """What every `sso` action was asked: a profile or an sso-session (else the only one, or
+    $AWS_PROFILE's); each action's options add its own flags."""
+
+    profile: str | None = None
+    sso_session: str | None = None
+    tail: tuple[str, ...] = ()  # words after '--': sso runs no command
+
+    def validate(self, env: Environment, options: GlobalOptions) -> None:
+        if self.tail:
+            raise UsageError("sso takes no command")
+        if self.sso_session and self.profile:
+            raise UsageError("give a profile or --sso-session, not both")
+
+
+@dataclasses.dataclass(frozen=True)
+class SsoLoginOptions(SsoOptions):
+    """`sso login`: and how the sign-in page is shown."""
+
+    device_code: bool = False
+    no_browser: bool = False
+    to_stdout: bool = False
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace, tail: list[str], env: Environment) -> SsoLoginOptions:
+        return cls(
+            profile=args.profile,
+            sso_session=args.sso_session,
+            tail=tuple(tail),
+            device_code=args.device_code,
+            no_browser=args.no_browser,
+            to_stdout=args.stdout,
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class SsoLogoutOptions(SsoOptions):
+    """`sso logout`: no flags of its own; neither target means every stored session."""
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace, tail: list[str], env: Environment) -> SsoLogoutOptions:
+        return cls(profile=args.profile, sso_session=args.sso_session, tail=tuple(tail))
+
+
+@dataclasses.dataclass(frozen=True)
+class SsoPopulateOptions(SsoOptions):
+    """`sso populate`: and where the profiles go, their name prefix and region."""
+
+    write: bool = False
+    prefix: str = ""
+    region: str | None = None
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace, tail: list[str], env: Environment) -> SsoPopulateOptions:
+        return cls(
+            profile=args.profile,
+            sso_session=args.sso_session,
+            tail=tuple(tail),
+            write=args.write,
+            prefix=args.prefix,
+            region=args.region,
+        )
 
 
 def configure(
@@ -54,14 +120,14 @@ def _target(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sso-session", metavar="NAME", help="an [sso-session NAME] of the config")
 
 
-def _session(args: argparse.Namespace, env: Environment, config: ConfigFile) -> SsoSession:
+def _session(sso_options: SsoOptions, env: Environment, config: ConfigFile) -> SsoSession:
+    """The session named, or the named profile's (validate() refused both), else $AWS_PROFILE's,
+    else the config's only one."""
     from awsafe.sso.settings import named_session, session_of
 
-    if args.sso_session and args.profile:
-        raise UsageError("give a profile or --sso-session, not both")
-    if args.sso_session:
-        return named_session(config, args.sso_session)
-    profile_name = args.profile or env.get("AWS_PROFILE")
+    if sso_options.sso_session:
+        return named_session(config, sso_options.sso_session)
+    profile_name = sso_options.profile or env.get("AWS_PROFILE")
     if profile_name:
         profile = resolve_profile(config, profile_name, env.environ)
         if not profile.has_sso:
@@ -79,9 +145,19 @@ def _session(args: argparse.Namespace, env: Environment, config: ConfigFile) -> 
 
 
 def run_login(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: Environment) -> int:
-    _no_command(tail)
-    session = _session(args, env, read_config(env))
-    flags = SignInFlags(device_code=args.device_code, no_browser=args.no_browser, to_stdout=args.stdout)
+    login_options = SsoLoginOptions.from_args(args, tail, env)
+    login_options.validate(env, options)
+    return sso_login(login_options, options, env)
+
+
+def sso_login(login_options: SsoLoginOptions, options: GlobalOptions, env: Environment) -> int:
+    """Sign in to the session anew (a browser or device code), and store its token."""
+    session = _session(login_options, env, read_config(env))
+    flags = SignInFlags(
+        device_code=login_options.device_code,
+        no_browser=login_options.no_browser,
+        to_stdout=login_options.to_stdout,
+    )
     token = sso_tokens(open_vault(options, env), env, flags).renew(session, force_sign_in=True)
     refresh = "; refreshable" if token.can_refresh else ""
     env.stderr.write(
@@ -92,11 +168,17 @@ def run_login(args: argparse.Namespace, tail: list[str], options: GlobalOptions,
 
 
 def run_logout(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: Environment) -> int:
-    _no_command(tail)
+    logout_options = SsoLogoutOptions.from_args(args, tail, env)
+    logout_options.validate(env, options)
+    return sso_logout(logout_options, options, env)
+
+
+def sso_logout(logout_options: SsoLogoutOptions, options: GlobalOptions, env: Environment) -> int:
+    """Sign out of the session named (default: of every stored one) and forget its token."""
     store = open_vault(options, env)
     tokens = sso_tokens(store, env)
-    if args.profile or args.sso_session:
-        sessions = [_session(args, env, read_config(env))]
+    if logout_options.profile or logout_options.sso_session:
+        sessions = [_session(logout_options, env, read_config(env))]
     else:
         from awsafe.sso.store import SsoTokenStore
 
@@ -121,17 +203,23 @@ def profile_name(prefix: str, account_name: str, account_id: str, role: str) -> 
 
 
 def run_populate(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: Environment) -> int:
-    _no_command(tail)
+    populate_options = SsoPopulateOptions.from_args(args, tail, env)
+    populate_options.validate(env, options)
+    return sso_populate(populate_options, options, env)
+
+
+def sso_populate(populate_options: SsoPopulateOptions, options: GlobalOptions, env: Environment) -> int:
+    """Print (or with --write, append) a profile for every account and role the session may use."""
     from awsafe.config.edit import append_sections, profile_header, render_sections
 
     config = read_config(env)
-    session = _session(args, env, config)
+    session = _session(populate_options, env, config)
     tokens = sso_tokens(open_vault(options, env), env)
     account_roles = fetch_account_roles(tokens, session)
     existing = _existing_roles(config)
     sections: list[tuple[str, list[tuple[str, str]]]] = []
     for account, role in account_roles:
-        name = profile_name(args.prefix, account.name, account.account_id, role)
+        name = profile_name(populate_options.prefix, account.name, account.account_id, role)
         if (account.account_id, role) in existing.get(session.cache_name, set()) or (name in config.profiles):
             continue
         values = (
@@ -142,13 +230,13 @@ def run_populate(args: argparse.Namespace, tail: list[str], options: GlobalOptio
         values += [
             ("sso_account_id", account.account_id),
             ("sso_role_name", role),
-            ("region", args.region or session.region),
+            ("region", populate_options.region or session.region),
         ]
         sections.append((profile_header(name), values))
     if not sections:
         env.stderr.write("Every account and role already has a profile; nothing to add\n")
         return ExitCode.OK
-    if args.write:
+    if populate_options.write:
         append_sections(config_file_path(env), sections)
         env.stderr.write(f"Added {len(sections)} profile(s) to {config_file_path(env)}\n")
     else:
@@ -168,8 +256,3 @@ def _existing_roles(config: ConfigFile) -> dict[str, set[tuple[str, str]]]:
         if key:
             found.setdefault(key, set()).add((account, role))
     return found
-
-
-def _no_command(tail: list[str]) -> None:
-    if tail:
-        raise UsageError("sso takes no command")

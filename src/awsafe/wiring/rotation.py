@@ -1,4 +1,4 @@
-"""The AWS adapters `awsafe rotate` hands to the rotation procedure: STS for the caller, IAM for the keys."""
+"""What `awsafe rotate` hands to the rotation procedure: STS for the caller, IAM for the keys, its timeout."""
 
 from __future__ import annotations
 
@@ -9,13 +9,21 @@ from collections.abc import Callable, Mapping
 from awsafe.aws.client import Endpoint
 from awsafe.config.profile import ProfileConfig
 from awsafe.credentials.rules import MfaCodes, endpoint_for_profile
+from awsafe.durations import parse_duration
+from awsafe.environment import Environment
 from awsafe.model import Credentials
-from awsafe.rotation import UserKeys
+from awsafe.rotation import DEFAULT_TIMEOUT, UserKeys
 
 log = logging.getLogger(__name__)
 
 # The shortest session STS grants: this one only makes three IAM calls.
 MFA_SESSION_DURATION = dt.timedelta(minutes=15)
+
+
+def rotate_timeout(env: Environment) -> dt.timedelta:
+    """AWSAFE_ROTATE_TIMEOUT: how long the new key may take to work (default 60 s)."""
+    text = env.get("AWSAFE_ROTATE_TIMEOUT")
+    return parse_duration(text, "AWSAFE_ROTATE_TIMEOUT") if text else DEFAULT_TIMEOUT
 
 
 def iam_endpoint(environ: Mapping[str, str], profile: ProfileConfig) -> Endpoint:
