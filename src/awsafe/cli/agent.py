@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
+import datetime as dt
 import logging
 import os
 import signal
@@ -40,6 +42,41 @@ START_RACE_WAIT = 5.0
 MAX_PASSPHRASE = 4096
 
 
+@dataclasses.dataclass(frozen=True)
+class AgentOptions:
+    """What `agent ACTION` was asked: the action; for start and run, the limits given as flags
+    (their variables are read in validate) and the passphrase descriptor; for status, whether
+    to name the profiles served."""
+
+    action: str
+    idle: str | None = None
+    lifetime: str | None = None
+    passphrase_fd: int | None = None
+    profiles: bool = False
+    tail: tuple[str, ...] = ()  # words after '--': the agent runs no command
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace, tail: list[str], env: Environment) -> AgentOptions:
+        return cls(
+            action=args.agent_action,
+            idle=getattr(args, "idle", None),
+            lifetime=getattr(args, "lifetime", None),
+            passphrase_fd=getattr(args, "passphrase_fd", None),
+            profiles=bool(getattr(args, "profiles", False)),
+            tail=tuple(tail),
+        )
+
+    def validate(self, env: Environment, options: GlobalOptions) -> None:
+        if self.tail:
+            raise UsageError(f"agent {self.action} takes no command")
+        if self.action in ("start", "run"):
+            self.limits(env)  # a bad --idle, --lifetime or variable stops us before the unlock
+
+    def limits(self, env: Environment) -> tuple[dt.timedelta, dt.timedelta]:
+        """The idle timeout and maximum lifetime: the flags, else the variables, else 1 h, 12 h."""
+        return resolve_limits(self.idle, self.lifetime, env.environ)
+
+
 def configure(parser: argparse.ArgumentParser, global_flags: Any) -> None:
     actions = parser.add_subparsers(dest="agent_action", metavar="ACTION", parser_class=type(parser))
     actions.required = True
@@ -49,9 +86,9 @@ def configure(parser: argparse.ArgumentParser, global_flags: Any) -> None:
         global_flags(sub)
         return sub
 
-    for name, help_text, run in (
-        ("start", "Unlock the vault and start an agent in the background", run_start),
-        ("run", "Unlock the vault and serve in the foreground (for systemd or launchd)", run_foreground),
+    for name, help_text in (
+        ("start", "Unlock the vault and start an agent in the background"),
+        ("run", "Unlock the vault and serve in the foreground (for systemd or launchd)"),
     ):
         sub = action(name, help_text)
         sub.add_argument(
@@ -71,10 +108,17 @@ def configure(parser: argparse.ArgumentParser, global_flags: Any) -> None:
             help="read the file vault's passphrase from this inherited file descriptor",
         )
         sub.set_defaults(run=run)
-    action("stop", "Stop the running agent").set_defaults(run=run_stop)
+    action("stop", "Stop the running agent").set_defaults(run=run)
     status = action("status", "Tell whether an agent runs, and for how long it will")
     status.add_argument("--profiles", action="store_true", help="also list the profiles it served")
-    status.set_defaults(run=run_status)
+    status.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: Environment) -> int:
+    agent_options = AgentOptions.from_args(args, tail, env)
+    agent_options.validate(env, options)
+    work = {"start": start_agent, "run": run_agent, "stop": stop_agent, "status": show_status}
+    return work[agent_options.action](agent_options, options, env)
 
 
 def _place(env: Environment) -> AgentPlace:
@@ -191,21 +235,21 @@ def _take_place(place: AgentPlace, env: Environment, *, foreground: bool) -> int
 
 
 def _prepare(
-    args: argparse.Namespace, options: GlobalOptions, env: Environment, *, foreground: bool
+    agent_options: AgentOptions, options: GlobalOptions, env: Environment, *, foreground: bool
 ) -> tuple[AgentPlace, Lifetime | None, Any]:
     # Before the unlock: the passphrase and the keys are in this process's memory from then on.
     if sys.platform.startswith("linux") and not make_undumpable():
         raise ServerError("cannot make the agent undumpable (prctl PR_SET_DUMPABLE)")
     place = _place(env)
     ensure_agent_directory(place)
-    idle, lifetime = resolve_limits(args.idle, args.lifetime, env.environ)
+    idle, lifetime = agent_options.limits(env)
     if not peer_credentials_supported():
         raise ServerError("this system cannot tell who connects to a Unix socket: no agent here")
     pid_fd = _take_place(place, env, foreground=foreground)
     if pid_fd is None:
         return place, None, None
     try:
-        engine, backend = _unlock(options, env, args.passphrase_fd)
+        engine, backend = _unlock(options, env, agent_options.passphrase_fd)
         scrub_environ_block(PASSPHRASE_VARIABLES)
         remove_stale_socket(place)
         listener = bind_listener(place)
@@ -220,8 +264,9 @@ def _on_signals(lifetime: Lifetime) -> None:
         signal.signal(number, lambda signum, _frame: lifetime.stop(f"signal {signal.Signals(signum).name}"))
 
 
-def run_start(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: Environment) -> int:
-    place, lifetime, parts = _prepare(args, options, env, foreground=False)
+def start_agent(agent_options: AgentOptions, options: GlobalOptions, env: Environment) -> int:
+    """`agent start`: unlock here, then serve in a detached process; 0 also when one runs."""
+    place, lifetime, parts = _prepare(agent_options, options, env, foreground=False)
     if lifetime is None:
         return 0
     engine, backend, listener, pid_fd = parts
@@ -251,10 +296,9 @@ def run_start(args: argparse.Namespace, tail: list[str], options: GlobalOptions,
         os._exit(code)  # the agent never returns into the caller's command
 
 
-def run_foreground(
-    args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: Environment
-) -> int:
-    place, lifetime, parts = _prepare(args, options, env, foreground=True)
+def run_agent(agent_options: AgentOptions, options: GlobalOptions, env: Environment) -> int:
+    """`agent run`: unlock and serve in this process until stopped (systemd, launchd)."""
+    place, lifetime, parts = _prepare(agent_options, options, env, foreground=True)
     assert lifetime is not None  # foreground: a running agent is an error, raised above
     engine, backend, listener, pid_fd = parts
     open_agent_log(place, echo=True)
@@ -282,7 +326,8 @@ def _holds_lock(place: AgentPlace) -> bool:
     return False
 
 
-def run_stop(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: Environment) -> int:
+def stop_agent(agent_options: AgentOptions, options: GlobalOptions, env: Environment) -> int:
+    """`agent stop`: ask the agent to stop and wait until its socket and lock are gone."""
     place = _place(env)
     reply = ask_agent(place, {"op": "stop"})
     if reply is None or reply.get("op") != "stopping":
@@ -307,9 +352,10 @@ def _seconds(value: object) -> str:
     return text or "0s"
 
 
-def run_status(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: Environment) -> int:
+def show_status(agent_options: AgentOptions, options: GlobalOptions, env: Environment) -> int:
+    """`agent status`: running or not (exit NOT_RUNNING), and its figures; never a secret."""
     place = _place(env)
-    reply = ask_agent(place, {"op": "status", "profiles": bool(args.profiles)})
+    reply = ask_agent(place, {"op": "status", "profiles": agent_options.profiles})
     if reply is None or reply.get("op") != "status":
         env.stdout.write(f"agent: not running (socket {place.socket})\n")
         return NOT_RUNNING
@@ -330,7 +376,7 @@ def run_status(args: argparse.Namespace, tail: list[str], options: GlobalOptions
             f"p99 {reply.get('answer_ms_p99')} ms"
         )
     lines.append(f"sessions: {reply.get('sessions')}")
-    if args.profiles:
+    if agent_options.profiles:
         lines.append("profiles: " + ", ".join(str(name) for name in reply.get("profiles") or []))
     env.stdout.write("".join(line + "\n" for line in lines))
     return 0

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from awsafe.cli.add import AddOptions
+from awsafe.cli.agent import AgentOptions
 from awsafe.cli.clear import ClearOptions
 from awsafe.cli.execute import ExecOptions
 from awsafe.cli.export import ExportOptions
@@ -73,6 +74,7 @@ def _from_argv(*argv: str) -> Any:
         "server": ServerOptions,
         "login": LoginOptions,
         "rotate": RotateOptions,
+        "agent": AgentOptions,
     }.get(args.command) or {
         "login": SsoLoginOptions,
         "logout": SsoLogoutOptions,
@@ -350,6 +352,33 @@ def test_sso_options_from_argv() -> None:
     )
 
 
+# -- agent ----------------------------------------------------------------------------------------
+
+
+def test_agent_refuses_a_command_and_bad_limits() -> None:
+    _refused(AgentOptions("start", tail=("x",)), "agent start takes no command")
+    _refused(AgentOptions("status", tail=("x",)), "agent status takes no command")
+    _refused(AgentOptions("start", idle="0s"), "--idle must be at least 1s")
+    _refused(AgentOptions("run", lifetime="soon"), "--lifetime")
+    _refused(AgentOptions("start"), "AWSAFE_AGENT_IDLE", _env({"AWSAFE_AGENT_IDLE": "forever"}))
+    AgentOptions("start", idle="10m", lifetime="2h").validate(_env(), PLAIN)
+    AgentOptions("stop").validate(_env({"AWSAFE_AGENT_IDLE": "forever"}), PLAIN)  # no limits to stop
+
+
+def test_agent_limits_come_from_the_flags_then_the_variables() -> None:
+    env = _env({"AWSAFE_AGENT_IDLE": "5m", "AWSAFE_AGENT_LIFETIME": "3h"})
+    assert AgentOptions("start").limits(env) == (dt.timedelta(minutes=5), dt.timedelta(hours=3))
+    assert AgentOptions("start", idle="1m").limits(env) == (dt.timedelta(minutes=1), dt.timedelta(hours=3))
+
+
+def test_agent_options_from_argv() -> None:
+    assert _from_argv("agent", "start", "--idle", "10m", "--passphrase-fd", "5") == AgentOptions(
+        "start", idle="10m", passphrase_fd=5
+    )
+    assert _from_argv("agent", "status", "--profiles") == AgentOptions("status", profiles=True)
+    assert _from_argv("agent", "stop") == AgentOptions("stop")
+
+
 # -- run(): validate first, before the config, the vault or AWS ----------------------------------
 
 
@@ -369,6 +398,8 @@ def test_sso_options_from_argv() -> None:
         (["sso", "login", "nosuch", "--sso-session", "corp"], "give a profile or --sso-session, not both"),
         (["sso", "logout", "--", "x"], "sso takes no command"),
         (["sso", "populate", "nosuch", "--sso-session", "corp"], "give a profile or --sso-session, not both"),
+        (["agent", "start", "--", "x"], "agent start takes no command"),
+        (["agent", "run", "--idle", "0s"], "--idle must be at least 1s"),
     ],
     ids=lambda value: " ".join(value) if isinstance(value, list) else "",
 )
