@@ -17,30 +17,9 @@ import pytest
 
 from tests.support.cli import run_main
 from tests.support.env import one_error_line, write_config
-from tests.support.malformed import one_clean_line
+from tests.support.malformed import MALFORMED_CONFIGS, one_clean_line
 
-CASES = {
-    "garbage": ("\x00\x01 not an ini file at all\n", ":1: text before any section"),
-    "broken header": (
-        "[profile ok]\nregion = x\n[profile test\nregion = y\n",
-        ":3: broken section header",
-    ),
-    "line without equals": ("[profile test]\nregion = x\njust words\n", ":3: cannot parse"),
-    "bad role arn": (
-        "[profile test]\nrole_arn = not-an-arn\nsource_profile = test\n",
-        ":2: role_arn",
-    ),
-    "bad duration": (
-        "[profile s]\n[profile test]\nrole_arn = arn:aws:iam::123456789012:role/r\n"
-        "source_profile = s\nduration_seconds = 99999\n",
-        ":5: duration_seconds must be between 900 and 43200",
-    ),
-    "bad session name": (
-        "[profile s]\n[profile test]\nrole_arn = arn:aws:iam::123456789012:role/r\n"
-        "source_profile = s\nrole_session_name = x\n",
-        ":5: role_session_name 'x'",
-    ),
-}
+CASES = MALFORMED_CONFIGS
 
 
 @pytest.mark.parametrize("case", list(CASES))
