@@ -125,6 +125,19 @@ def credentials_from(response: dict[str, Any]) -> Credentials:
 
 
 @contextlib.contextmanager
+def reading(what: str) -> Iterator[None]:
+    """Read an answer botocore parsed (for the ``with`` body): a field missing or of a type or
+    size no real answer has (a hostile or broken endpoint) is an AwsError naming ``what``, and
+    quotes nothing from the answer, never a bug's exit 70."""
+    try:
+        yield
+    except (KeyError, TypeError, ValueError, OverflowError, OSError, AttributeError) as e:
+        raise AwsError(
+            f"{what} failed: the answer could not be read ({type(e).__name__})", code="MalformedResponse"
+        ) from None
+
+
+@contextlib.contextmanager
 def calling(what: str, hint: str | None = None) -> Iterator[None]:
     """Run an AWS call (client creation included) for the ``with`` body: botocore's failures
     become an AwsError naming ``what``; every other exception is a bug and passes through.

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from awsafe.aws import client as clients
-from awsafe.aws.client import Endpoint, calling
+from awsafe.aws.client import Endpoint, calling, reading
 from awsafe.model import Credentials
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
@@ -22,6 +22,9 @@ CODE_GRANT = "authorization_code"
 REFRESH_GRANT = "refresh_token"
 CLIENT_NAME = "awsafe"
 LOOPBACK_REDIRECT = "http://127.0.0.1/oauth/callback"
+# Bounds on what a device authorization answer may ask of us (AWS: 600 s and 5 s).
+MAX_DEVICE_WAIT = 3600
+MAX_POLL_INTERVAL = 60
 
 
 @dataclasses.dataclass(frozen=True)
@@ -94,32 +97,38 @@ def register_client(
             redirectUris=[LOOPBACK_REDIRECT],
             issuerUrl=start_url,
         )
-    with calling("RegisterClient at IAM Identity Center"):
+    what = "RegisterClient at IAM Identity Center"
+    with calling(what):
         response = _oidc(endpoint).register_client(**params)
-    return ClientRegistration(
-        client_id=response["clientId"],
-        client_secret=response["clientSecret"],
-        expires_at=dt.datetime.fromtimestamp(int(response["clientSecretExpiresAt"]), dt.timezone.utc),
-        flow=flow,
-        scopes=scopes,
-    )
+    with reading(what):
+        return ClientRegistration(
+            client_id=_text(response["clientId"]),
+            client_secret=_text(response["clientSecret"]),
+            expires_at=dt.datetime.fromtimestamp(_whole(response["clientSecretExpiresAt"]), dt.timezone.utc),
+            flow=flow,
+            scopes=scopes,
+        )
 
 
 def start_device_authorization(
     endpoint: Endpoint, client: ClientRegistration, start_url: str
 ) -> DeviceAuthorization:
-    with calling("StartDeviceAuthorization at IAM Identity Center"):
+    what = "StartDeviceAuthorization at IAM Identity Center"
+    with calling(what):
         response = _oidc(endpoint).start_device_authorization(
             clientId=client.client_id, clientSecret=client.client_secret, startUrl=start_url
         )
-    return DeviceAuthorization(
-        device_code=response["deviceCode"],
-        user_code=response["userCode"],
-        verification_uri=response["verificationUri"],
-        verification_uri_complete=response.get("verificationUriComplete") or response["verificationUri"],
-        expires_in=int(response.get("expiresIn", 600)),
-        interval=max(1, int(response.get("interval", 5))),
-    )
+    with reading(what):
+        return DeviceAuthorization(
+            device_code=_text(response["deviceCode"]),
+            user_code=_text(response["userCode"]),
+            verification_uri=_text(response["verificationUri"]),
+            verification_uri_complete=_text(
+                response.get("verificationUriComplete") or response["verificationUri"]
+            ),
+            expires_in=min(_whole(response.get("expiresIn", 600)), MAX_DEVICE_WAIT),
+            interval=min(max(1, _whole(response.get("interval", 5))), MAX_POLL_INTERVAL),
+        )
 
 
 def authorize_url(
@@ -145,12 +154,27 @@ def authorize_url(
     return f"{oidc_endpoint_url(endpoint)}/authorize?{encoded}"
 
 
-def _grant(response: dict[str, Any], now: dt.datetime) -> TokenGrant:
-    return TokenGrant(
-        access_token=response["accessToken"],
-        expires_at=(now + dt.timedelta(seconds=int(response["expiresIn"]))).replace(microsecond=0),
-        refresh_token=response.get("refreshToken") or None,
-    )
+def _text(value: object) -> str:
+    if not isinstance(value, str) or not value:
+        raise TypeError("not a text")
+    return value
+
+
+def _whole(value: object) -> int:
+    """A whole number as the answer's JSON has it (not a string, not true/false)."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError("not a whole number")
+    return value
+
+
+def _grant(response: dict[str, Any], now: dt.datetime, what: str) -> TokenGrant:
+    with reading(what):
+        refresh = response.get("refreshToken") or None
+        return TokenGrant(
+            access_token=_text(response["accessToken"]),
+            expires_at=(now + dt.timedelta(seconds=_whole(response["expiresIn"]))).replace(microsecond=0),
+            refresh_token=None if refresh is None else _text(refresh),
+        )
 
 
 def create_token(
@@ -161,7 +185,7 @@ def create_token(
         response = _oidc(endpoint).create_token(
             clientId=client.client_id, clientSecret=client.client_secret, **grant
         )
-    return _grant(response, now)
+    return _grant(response, now, what)
 
 
 def get_role_credentials(
@@ -172,13 +196,14 @@ def get_role_credentials(
         response = _portal(endpoint).get_role_credentials(
             accessToken=access_token, accountId=account_id, roleName=role_name
         )
-    raw = response["roleCredentials"]
-    return Credentials(
-        access_key_id=raw["accessKeyId"],
-        secret_access_key=raw["secretAccessKey"],
-        session_token=raw["sessionToken"],
-        expires_at=dt.datetime.fromtimestamp(int(raw["expiration"]) // 1000, dt.timezone.utc),
-    )
+    with reading(what):
+        raw = response["roleCredentials"]
+        return Credentials(
+            access_key_id=_text(raw["accessKeyId"]),
+            secret_access_key=_text(raw["secretAccessKey"]),
+            session_token=_text(raw["sessionToken"]),
+            expires_at=dt.datetime.fromtimestamp(_whole(raw["expiration"]) // 1000, dt.timezone.utc),
+        )
 
 
 def _pages(call: Any, key: str, what: str, **params: str) -> Iterator[dict[str, Any]]:
