@@ -4,15 +4,19 @@ pass-through profile's own ``mfa_serial``. Every assertion is on what reached ST
 
 from __future__ import annotations
 
+import json
+import os
 import sys
 from pathlib import Path
 
 from tests.e2e.test_sessions import MOTO_SESSION_KEY, sent
 from tests.support.cli import run_main
-from tests.support.env import run_awsafe
+from tests.support.env import awsafe_executable, run_awsafe
+from tests.support.tty import run_in_pty
 from tests.support.worlds import SERIAL, Seed
 
 OTHER_SERIAL = "arn:aws:iam::123456789012:mfa/other"
+MFAUSER_SERIAL = "arn:aws:iam::123456789012:mfa/mfauser"
 
 
 def _export(world: Seed, *args: str) -> None:
@@ -132,3 +136,41 @@ def test_pass_through_profile_without_mfa_serial_sends_none(mfa_world: Seed) -> 
     mfa_world.append_config("\n[profile via]\nsource_profile = demo\n")
     _export(mfa_world, "via")
     assert sent(mfa_world.moto.calls()) == [("GetSessionToken", None, None, "3600")]
+
+
+def _touch_key_process(tmp_path: Path) -> str:
+    """An mfa_process that, given a terminal, asks on it (a YubiKey "touch, then Enter") and
+    reads the answer from stdin; without one it finds stdin closed and answers at once."""
+    script = tmp_path / "touch-key"
+    script.write_text(
+        f"#!{sys.executable}\nimport os, sys\n"
+        "if os.isatty(0):\n"
+        "    sys.stderr.write('Touch your key, then press Enter: ')\n    sys.stderr.flush()\n"
+        "    if sys.stdin.readline().strip() != 'touched':\n        sys.exit(4)\n"
+        "    print('135790')\n"
+        "else:\n"
+        "    assert sys.stdin.read() == '', 'stdin was not closed'\n    print('975310')\n"
+    )
+    script.chmod(0o755)
+    return str(script)
+
+
+def test_mfa_process_gets_the_terminal_as_stdin_under_credential_process(
+    mfa_world: Seed, tmp_path: Path
+) -> None:
+    mfa_world.append_config(f"mfa_process = {_touch_key_process(tmp_path)}\n")  # [profile mfauser]
+    out = tmp_path / "out.json"
+    # as an SDK runs it: stdin and stdout are pipes/files, the terminal is still the person's
+    command = f"exec {awsafe_executable()} export --format json mfauser < /dev/null > {out}"
+    code, screen = run_in_pty(
+        ["/bin/sh", "-c", command], {**os.environ, **mfa_world.env}, [("Touch your key", "touched")]
+    )
+    assert code == 0, screen
+    assert json.loads(out.read_text())["Version"] == 1
+    assert sent(mfa_world.moto.calls()) == [("GetSessionToken", MFAUSER_SERIAL, "135790", "3600")]
+
+
+def test_mfa_process_without_a_terminal_has_stdin_closed(mfa_world: Seed, tmp_path: Path) -> None:
+    mfa_world.append_config(f"mfa_process = {_touch_key_process(tmp_path)}\n")
+    _export(mfa_world, "mfauser")
+    assert sent(mfa_world.moto.calls()) == [("GetSessionToken", MFAUSER_SERIAL, "975310", "3600")]
