@@ -174,3 +174,38 @@ def test_mfa_process_without_a_terminal_has_stdin_closed(mfa_world: Seed, tmp_pa
     mfa_world.append_config(f"mfa_process = {_touch_key_process(tmp_path)}\n")
     _export(mfa_world, "mfauser")
     assert sent(mfa_world.moto.calls()) == [("GetSessionToken", MFAUSER_SERIAL, "975310", "3600")]
+
+
+def test_role_above_with_another_serial_sends_its_own_code(mfa_world: Seed, tmp_path: Path) -> None:
+    """aws-vault: only roles whose serial is the MFA session's drop their MFA parameters."""
+    _role_chain(mfa_world, serial_in_default=False)
+    process, _ = _counting_mfa_process(tmp_path)
+    text = mfa_world.config.read_text()
+    start = text.index("[profile r2]")
+    r2 = text[start:].replace(
+        f"mfa_serial = {SERIAL}\n", f"mfa_serial = {OTHER_SERIAL}\nmfa_process = {process}\n"
+    )
+    mfa_world.write_config(text[:start] + r2)
+    _export(mfa_world, "r2", "-t", "123456")
+    assert sent(mfa_world.moto.calls()) == [
+        ("GetSessionToken", SERIAL, "123456", "28800"),
+        ("AssumeRole", None, None, "3600"),
+        ("AssumeRole", OTHER_SERIAL, "246810", "3600"),
+    ]
+
+
+def test_role_over_a_pass_through_profile_shares_the_users_mfa_session(mfa_world: Seed) -> None:
+    mfa_world.append_config(
+        f"\n[profile via]\nsource_profile = demo\n"
+        f"[profile admin-via]\nrole_arn = {mfa_world.moto.role_arn('admin')}\nsource_profile = via\n"
+        f"mfa_serial = {SERIAL}\n"
+    )
+    _export(mfa_world, "admin-via", "-t", "123456")
+    _export(mfa_world, "admin")  # the same MFA session of demo: no code needed
+    calls = mfa_world.moto.calls()
+    assert sent(calls) == [
+        ("GetSessionToken", SERIAL, "123456", "28800"),
+        ("AssumeRole", None, None, "3600"),
+        ("AssumeRole", None, None, "3600"),
+    ]
+    assert calls[0].access_key_id == mfa_world.access_key_id
