@@ -18,7 +18,6 @@ a cache hit touches nothing but the cache.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -36,9 +35,12 @@ from awsafe.credentials.rules import (
     MfaCodes,
     SessionOptions,
     SsoProviders,
+    asking_profile,
     assumed_with_role_credentials,
     generated_session_name,
     has_other_source,
+    mfa_session_for_chain,
+    shared_mfa_serial,
     sso_identity,
 )
 from awsafe.credentials.stored import StoredKeys, StoredKeysProvider
@@ -116,7 +118,7 @@ class ChainBuilder:
         duration = self._options.duration or self._options.session_token_ttl
         owner = i if mfa_from is None else mfa_from
         return self._session_token(
-            profile, stored, chain[owner].mfa_serial, duration, owner=self._asker(chain, owner)
+            profile, stored, chain[owner].mfa_serial, duration, owner=asking_profile(chain, owner)
         )
 
     def _root_user(self, chain: Sequence[ProfileConfig], i: int) -> int | None:
@@ -190,30 +192,10 @@ class ChainBuilder:
         profile = chain[i]
         options = self._options
         duration = options.duration or options.assume_role_ttl or profile.duration or ONE_HOUR
-        capped = assumed_with_role_credentials(chain, i) or self._mfa_for_chain(chain, i)
-        return min(duration, MAX_CHAINED_ROLE) if capped else duration
-
-    def _mfa_for_chain(self, chain: Sequence[ProfileConfig], i: int) -> bool:
-        """Whether role hop ``i`` is the source of another role and takes its MFA through a
-        GetSessionToken session, which the roles above it share: one code for the whole chain
-        (aws-vault). The hop is then assumed with a session token, so capped at 1h. From the
-        configuration alone: it shapes the hop's cache identity."""
-        profile = chain[i]
-        return (
-            bool(profile.mfa_serial)
-            and not self._options.no_session
-            and any(p.role_arn for p in chain[:i])
-            and not assumed_with_role_credentials(chain, i)
-            and not has_other_source(chain[-1])  # the root holds keys, not SSO or a process
+        capped = assumed_with_role_credentials(chain, i) or mfa_session_for_chain(
+            chain, i, no_session=self._options.no_session
         )
-
-    def _shared_mfa_serial(self, chain: Sequence[ProfileConfig], i: int) -> str | None:
-        """The serial of the MFA session hop ``i``'s source credentials come from, if any: that
-        of the lowest role of the chain when it took its MFA through a session token."""
-        roles = [j for j in range(i + 1, len(chain)) if chain[j].role_arn]
-        if not roles or not self._mfa_for_chain(chain, roles[-1]):
-            return None
-        return chain[roles[-1]].mfa_serial
+        return min(duration, MAX_CHAINED_ROLE) if capped else duration
 
     # -- on a cache miss: the providers that really fetch ----------------------------------
 
@@ -229,7 +211,7 @@ class ChainBuilder:
         elif root is not None:  # a user, directly or under pass-through profiles
             source, mfa_direct = self._role_source_from_keys(chain, i, root, duration)
         else:  # a role (chained), or a source that is not stored keys
-            shared = self._shared_mfa_serial(chain, i)
+            shared = shared_mfa_serial(chain, i, no_session=self._options.no_session)
             source = self._hop(chain, i + 1)
             # the MFA session below already carries this serial: AWS takes SerialNumber only
             # from the user making the call, which a role session is not (aws-vault)
@@ -250,7 +232,7 @@ class ChainBuilder:
             self._endpoint_for(profile),
             request,
             profile=profile.name,
-            token_code=self._code(self._asker(chain, i)) if mfa_direct else None,
+            token_code=self._code(asking_profile(chain, i)) if mfa_direct else None,
         )
 
     def _role_source_from_keys(
@@ -265,13 +247,13 @@ class ChainBuilder:
         stored = self._stored(user)
         if not role.mfa_serial:
             return stored, False
-        shared = self._mfa_for_chain(chain, i) or (
+        shared = mfa_session_for_chain(chain, i, no_session=self._options.no_session) or (
             keys_of != i and not self._options.no_session and duration <= ONE_HOUR
         )
         if not shared:
             return stored, True
         ttl = self._options.chained_session_token_ttl
-        owner = self._asker(chain, i)
+        owner = asking_profile(chain, i)
         return self._session_token(user, stored, role.mfa_serial, ttl, owner=owner), False
 
     def _other_source(self, profile: ProfileConfig) -> Provider:
@@ -320,13 +302,6 @@ class ChainBuilder:
             f"{self._keys.backend} vault, source_profile, SSO, web identity and credential_process",
             hint=f"store keys with: awsafe add {profile.name}",
         )
-
-    @staticmethod
-    def _asker(chain: Sequence[ProfileConfig], i: int) -> ProfileConfig:
-        """Profile ``i`` as it asks for a code: with its own ``mfa_process``, else the nearest
-        source's along the chain (aws-vault: a role uses its source profile's mfa_process)."""
-        process = next((p.mfa_process for p in chain[i:] if p.mfa_process), None)
-        return dataclasses.replace(chain[i], mfa_process=process)
 
     def _code(self, owner: ProfileConfig) -> Callable[[], str]:
         serial = owner.mfa_serial
