@@ -1,8 +1,8 @@
 """The one way a configured program runs (``credential_process``, ``mfa_process``, ykman, a
-dialog): argv only and no shell, stdin closed, a deadline, a cap on what it prints, an
-environment without the vault passphrase, and errors that name the program only (its argv
-may hold a secret). It imports nothing of awsafe above ``process_guard``; the callers turn
-``ProgramError`` into their own errors, with their own limits.
+dialog): argv only and no shell, stdin closed (or the terminal, for a program that asks), a
+deadline, a cap on what it prints, an environment without the vault passphrase, and errors
+that name the program only (its argv may hold a secret). It imports nothing of awsafe above
+``process_guard``; the callers turn ``ProgramError`` into their own errors, with their own limits.
 """
 
 from __future__ import annotations
@@ -85,8 +85,13 @@ def run_program(
     limits: Limits,
     capture_stderr: bool = True,
     echo_stderr: bool = False,
+    stdin_tty: bool = False,
 ) -> Finished:
     """Run ``argv`` with ``environ`` less the vault passphrase and stdin closed; stdout captured.
+
+    ``stdin_tty``: stdin is the controlling terminal when there is one (a program that asks the
+    person, such as ykman for an OATH password, even when our own stdin is an SDK's pipe), else
+    closed. Never our own stdin: under ``credential_process`` it belongs to the SDK.
 
     stderr is captured (its first lines kept; with ``echo_stderr`` also shown on /dev/tty, so
     "Touch your YubiKey" reaches the person even when an SDK captures our stderr) or, with
@@ -97,17 +102,21 @@ def run_program(
     executable = _find_executable(argv[0], environ)
     if executable is None:
         raise ProgramError("missing", program)
+    tty_in = _open_tty(os.O_RDONLY) if stdin_tty else None
     try:
         proc = subprocess.Popen(
             list(argv),
             executable=executable,
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL if tty_in is None else tty_in,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE if capture_stderr else None,
             env=without_passphrase(environ),
         )
     except OSError as e:
         raise ProgramError("unstartable", program, e) from e
+    finally:
+        if tty_in is not None:
+            os.close(tty_in)  # the child has its own copy
     assert proc.stdout is not None
     overflowed = threading.Event()
 
@@ -119,7 +128,7 @@ def run_program(
     out = _Collector(proc.stdout, limit=limits.max_stdout, on_overflow=overflow)
     err = None
     if proc.stderr is not None:
-        echo_fd = _open_tty_for_echo() if echo_stderr else None
+        echo_fd = _open_tty(os.O_WRONLY) if echo_stderr else None
         err = _Collector(proc.stderr, limit=limits.max_stdout, echo_fd=echo_fd)
     try:
         returncode = _wait(proc, out, limits, program)
@@ -163,9 +172,9 @@ def _find_executable(name: str, environ: Mapping[str, str]) -> str | None:
     return shutil.which(name, path=environ.get("PATH", os.defpath))
 
 
-def _open_tty_for_echo() -> int | None:
+def _open_tty(mode: int) -> int | None:
     try:
-        return os.open("/dev/tty", os.O_WRONLY | os.O_NOCTTY)
+        return os.open("/dev/tty", mode | os.O_NOCTTY)
     except OSError:
         return None
 

@@ -43,7 +43,7 @@ def render_env(credentials: Credentials, region: str | None, *, prefix: str = ""
 
 def render_ini(credentials: Credentials, region: str | None, profile: str) -> str:
     lines = [
-        f"[profile {profile}]",
+        f"[{profile}]",  # the credentials-file form, as aws-vault writes it since v7.2
         f"aws_access_key_id = {credentials.access_key_id}",
         f"aws_secret_access_key = {credentials.secret_access_key}",
     ]

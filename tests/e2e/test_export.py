@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.support.env import awsafe_executable, run_awsafe
 from tests.support.worlds import BIN, Seed
@@ -97,3 +98,44 @@ def _os_env() -> dict[str, str]:
     import os
 
     return dict(os.environ)
+
+
+def test_export_ini_is_a_credentials_file_the_aws_cli_reads(seed: Seed, tmp_path: Path) -> None:
+    """`[NAME]`, as aws-vault writes it since v7.2: the shared credentials file's form."""
+    result = run_awsafe("export", "--format", "ini", "test", env=seed.env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == "[test]"
+    credentials = tmp_path / "credentials"
+    credentials.write_text(result.stdout)
+    empty_config = tmp_path / "config"
+    empty_config.write_text("")
+    env = {
+        **_os_env(),
+        **seed.env,
+        "AWS_SHARED_CREDENTIALS_FILE": str(credentials),
+        "AWS_CONFIG_FILE": str(empty_config),
+    }
+    called = subprocess.run(
+        [
+            str(BIN / "aws"),
+            "sts",
+            "get-caller-identity",
+            "--profile",
+            "test",
+            "--query",
+            "Arn",
+            "--output",
+            "text",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert called.returncode == 0, called.stderr
+    assert called.stdout.strip() == ROLE_IDENTITY
+    exported = dict(line.split(" = ", 1) for line in result.stdout.splitlines()[1:])
+    (identity,) = seed.moto.calls("GetCallerIdentity")
+    assert identity.access_key_id == exported["aws_access_key_id"]
+    assert identity.session_token == exported["aws_session_token"]

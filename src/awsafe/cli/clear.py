@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import dataclasses
 
 from awsafe.config.resolve import resolve_chain
 from awsafe.credentials.cache import SessionKey
 from awsafe.environment import Environment
-from awsafe.errors import AwsafeError, ExitCode, UsageError
+from awsafe.errors import ConfigError, ExitCode, UsageError
 from awsafe.wiring.options import GlobalOptions
 from awsafe.wiring.provider import read_config
 from awsafe.wiring.sessions import session_cache
@@ -48,10 +47,24 @@ def clear_sessions(clear_options: ClearOptions, options: GlobalOptions, env: Env
     from awsafe.sso.settings import SsoSession, session_of
     from awsafe.sso.store import SsoTokenStore
 
+    profile = clear_options.profile
+    sources: set[str] = set()
+    serial: str | None = None
+    sso: list[SsoSession] = []
+    if profile is not None:
+        # Resolved before the vault is opened: a profile that does not resolve is reported
+        # (a cleanup that silently skipped its MFA session and SSO token would claim success).
+        try:
+            chain = resolve_chain(read_config(env), profile, env.environ)
+        except ConfigError as e:
+            e.hint = e.hint or "fix it, or run `awsafe clear` to delete every cached session"
+            raise
+        sources = {p.name for p in chain[1:]}
+        serial = chain[0].mfa_serial
+        sso = [session_of(p) for p in chain if p.has_sso]
     store = open_vault(options, env)
     cache = session_cache(store, env)
     tokens = SsoTokenStore(store)
-    profile = clear_options.profile
     if profile is None:
         deleted = cache.clear()
         signed_out = tokens.clear()
@@ -59,14 +72,6 @@ def clear_sessions(clear_options: ClearOptions, options: GlobalOptions, env: Env
         # The profile's own sessions and those derived from it, plus the MFA session its
         # chain uses (GetSessionToken of a source with this profile's serial), so that the
         # next run needs a new code. Other sessions of its sources stay.
-        sources: set[str] = set()
-        serial: str | None = None
-        sso: list[SsoSession] = []
-        with contextlib.suppress(AwsafeError):  # a broken config must not stop a cleanup
-            chain = resolve_chain(read_config(env), profile, env.environ)
-            sources = {p.name for p in chain[1:]}
-            serial = chain[0].mfa_serial
-            sso = [session_of(p) for p in chain if p.has_sso]
 
         def matches(key: SessionKey) -> bool:
             if profile in key.chain:

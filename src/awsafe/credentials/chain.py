@@ -5,13 +5,15 @@ vault for it, or its ``source_profile``; then SSO; then web identity; then
 ``credential_process``; else an error naming every source tried.
 
 Sessions (the table in docs/sessions.md): an IAM user gets GetSessionToken (with MFA when it has
-``mfa_serial``); a role from a user is assumed with the long-term keys; a role
-with ``mfa_serial`` asking at most 1h is assumed with a GetSessionToken(MFA)
-session of its source, shared by every role with that source and serial; asking
-more, it is assumed with MFA directly; a role assumed with role credentials is
-capped at 1h. Every temporary credential is cached under a key derived from the
-configuration alone, and providers below a cache are built only on a miss, so a
-cache hit touches nothing but the cache.
+``mfa_serial``; a pass-through profile run itself, with ITS ``mfa_serial``, as aws-vault); a
+role from a user is assumed with the long-term keys; a role with ``mfa_serial`` asking at most
+1h is assumed with a GetSessionToken(MFA) session of its source, shared by every role with that
+source and serial; asking more, or holding keys of its own, it is assumed with MFA directly. In
+a role -> role chain the lowest role takes the MFA session and the roles above with the same
+serial send no MFA parameters: one code per chain. A role assumed with role credentials (or
+with a chain's MFA session) is capped at 1h. Every temporary credential is cached under a key
+derived from the configuration alone, and providers below a cache are built only on a miss, so
+a cache hit touches nothing but the cache.
 """
 
 from __future__ import annotations
@@ -33,9 +35,12 @@ from awsafe.credentials.rules import (
     MfaCodes,
     SessionOptions,
     SsoProviders,
+    asking_profile,
     assumed_with_role_credentials,
     generated_session_name,
     has_other_source,
+    mfa_session_for_chain,
+    shared_mfa_serial,
     sso_identity,
 )
 from awsafe.credentials.stored import StoredKeys, StoredKeysProvider
@@ -88,13 +93,22 @@ class ChainBuilder:
             def via_source() -> Provider:
                 if self._keys.has(profile.name):
                     return self._user(chain, i, top=top)
+                if top and not self._options.no_session:
+                    root = self._root_user(chain, i + 1)
+                    if root is not None:  # aws-vault: the session token carries ITS mfa_serial
+                        return self._user(chain, root, top=True, mfa_from=i)
                 return self._hop(chain, i + 1, top=top)
 
             return LazyProvider(via_source, f"credentials of {profile.name!r} via its source_profile")
         return self._user(chain, i, top=top)
 
-    def _user(self, chain: Sequence[ProfileConfig], i: int, *, top: bool) -> Provider:
-        """A profile at the root of a chain: stored keys (with a session on top), or another source."""
+    def _user(
+        self, chain: Sequence[ProfileConfig], i: int, *, top: bool, mfa_from: int | None = None
+    ) -> Provider:
+        """A profile at the root of a chain: stored keys (with a session on top), or another source.
+
+        ``mfa_from``: the pass-through profile run, whose own ``mfa_serial`` (or none) the session
+        token carries, as in aws-vault; the session is still the root user's, keyed by serial."""
         profile = chain[i]
         if has_other_source(profile) and not self._keys.has(profile.name):
             return self._other_source(profile)
@@ -102,7 +116,23 @@ class ChainBuilder:
         if not top or self._options.no_session:
             return stored
         duration = self._options.duration or self._options.session_token_ttl
-        return self._session_token(profile, stored, profile.mfa_serial, duration, owner=profile)
+        owner = i if mfa_from is None else mfa_from
+        return self._session_token(
+            profile, stored, chain[owner].mfa_serial, duration, owner=asking_profile(chain, owner)
+        )
+
+    def _root_user(self, chain: Sequence[ProfileConfig], i: int) -> int | None:
+        """Below pass-through profiles from ``i``, the index of the user whose stored keys sign,
+        or None when the chain reaches a role or another source first (reads the vault)."""
+        for j in range(i, len(chain)):
+            profile = chain[j]
+            if profile.role_arn:
+                return None
+            if self._keys.has(profile.name):
+                return j
+            if profile.source_profile is None or j + 1 >= len(chain):
+                return None if has_other_source(profile) else j
+        return None
 
     def _session_token(
         self,
@@ -162,7 +192,10 @@ class ChainBuilder:
         profile = chain[i]
         options = self._options
         duration = options.duration or options.assume_role_ttl or profile.duration or ONE_HOUR
-        return min(duration, MAX_CHAINED_ROLE) if assumed_with_role_credentials(chain, i) else duration
+        capped = assumed_with_role_credentials(chain, i) or mfa_session_for_chain(
+            chain, i, no_session=self._options.no_session
+        )
+        return min(duration, MAX_CHAINED_ROLE) if capped else duration
 
     # -- on a cache miss: the providers that really fetch ----------------------------------
 
@@ -170,14 +203,19 @@ class ChainBuilder:
         profile = chain[i]
         duration = self._role_duration(chain, i)
         source_config = chain[i + 1] if profile.source_profile is not None and i + 1 < len(chain) else None
+        root = None if source_config is None else self._root_user(chain, i + 1)
         if source_config is None and has_other_source(profile) and not self._keys.has(profile.name):
             source, mfa_direct = self._other_source(profile), bool(profile.mfa_serial)
         elif source_config is None or self._keys.has(profile.name):
-            source, mfa_direct = self._role_source_from_keys(profile, profile, duration)
-        elif self._is_plain_user(source_config):
-            source, mfa_direct = self._role_source_from_keys(profile, source_config, duration)
+            source, mfa_direct = self._role_source_from_keys(chain, i, i, duration)
+        elif root is not None:  # a user, directly or under pass-through profiles
+            source, mfa_direct = self._role_source_from_keys(chain, i, root, duration)
         else:  # a role (chained), or a source that is not stored keys
-            source, mfa_direct = self._hop(chain, i + 1), bool(profile.mfa_serial)
+            shared = shared_mfa_serial(chain, i, no_session=self._options.no_session)
+            source = self._hop(chain, i + 1)
+            # the MFA session below already carries this serial: AWS takes SerialNumber only
+            # from the user making the call, which a role session is not (aws-vault)
+            mfa_direct = bool(profile.mfa_serial) and profile.mfa_serial != shared
         assert profile.role_arn is not None
         request = AssumeRoleRequest(
             role_arn=profile.role_arn,
@@ -194,25 +232,29 @@ class ChainBuilder:
             self._endpoint_for(profile),
             request,
             profile=profile.name,
-            token_code=self._code(profile) if mfa_direct else None,
+            token_code=self._code(asking_profile(chain, i)) if mfa_direct else None,
         )
 
-    def _is_plain_user(self, profile: ProfileConfig) -> bool:
-        if profile.role_arn or profile.source_profile is not None:
-            return False
-        return not has_other_source(profile) or self._keys.has(profile.name)
-
     def _role_source_from_keys(
-        self, role: ProfileConfig, user: ProfileConfig, duration: dt.timedelta
+        self, chain: Sequence[ProfileConfig], i: int, keys_of: int, duration: dt.timedelta
     ) -> tuple[Provider, bool]:
-        """The source of a role assumed with a user's keys, and whether AssumeRole carries MFA."""
+        """The source of role ``i`` assumed with the keys of ``chain[keys_of]`` (a user, or the
+        role itself), and whether AssumeRole carries MFA. With MFA: a GetSessionToken session
+        (shared by roles) when the role is the source of another role, or is assumed with a
+        user's keys for at most 1h; else AssumeRole with MFA directly (aws-vault: a role with
+        keys of its own is assumed with MFA, no session token first)."""
+        role, user = chain[i], chain[keys_of]
         stored = self._stored(user)
         if not role.mfa_serial:
             return stored, False
-        if self._options.no_session or duration > ONE_HOUR:
+        shared = mfa_session_for_chain(chain, i, no_session=self._options.no_session) or (
+            keys_of != i and not self._options.no_session and duration <= ONE_HOUR
+        )
+        if not shared:
             return stored, True
         ttl = self._options.chained_session_token_ttl
-        return self._session_token(user, stored, role.mfa_serial, ttl, owner=role), False
+        owner = asking_profile(chain, i)
+        return self._session_token(user, stored, role.mfa_serial, ttl, owner=owner), False
 
     def _other_source(self, profile: ProfileConfig) -> Provider:
         """After stored keys and source_profile: SSO, then web identity, then credential_process."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import shlex
 
 from awsafe import programs
@@ -18,6 +19,9 @@ MAX_OUTPUT = 1024 * 1024
 # An Expiration outside these is not a time a credential source means (year 1, year 9999).
 EARLIEST_EXPIRY = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
 LATEST_EXPIRY = dt.datetime(9000, 1, 1, tzinfo=dt.timezone.utc)
+# RFC 3339 as the Go SDK parses it (time.RFC3339): a date, a time and a zone. A time without
+# a zone is ambiguous, and Python's ISO parser would take it (and other ISO 8601 forms).
+RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})", re.ASCII)
 
 
 class ProcessProvider:
@@ -75,7 +79,10 @@ class ProcessProvider:
             raise self._fail("printed something that is not credential_process JSON") from e
         if not isinstance(data, dict):
             raise self._fail("printed something that is not credential_process JSON")
-        if type(data.get("Version")) is not int or data["Version"] != 1:
+        if "Version" not in data:
+            raise self._fail("printed a document without a Version (the SDKs require Version 1)")
+        if type(data["Version"]) is not int or data["Version"] != 1:
+            # the number 1 only, as the Go SDK reads it: not "1", true or 1.0
             raise self._fail("printed a document whose Version is not 1")
         for name in ("AccessKeyId", "SecretAccessKey"):
             value = data.get(name)
@@ -96,7 +103,7 @@ class ProcessProvider:
         if value is None:
             return None
         try:
-            if not isinstance(value, str) or len(value) > 64:
+            if not isinstance(value, str) or not RFC3339.fullmatch(value):
                 raise ValueError(value)
             moment = parse_rfc3339(value)
             if not EARLIEST_EXPIRY <= moment <= LATEST_EXPIRY:

@@ -1,4 +1,4 @@
-"""What the configuration alone decides about sessions: durations, endpoints, chaining; pure.
+"""What the configuration alone decides about sessions: durations, endpoints, chaining, MFA; pure.
 
 These rules shape cache identities, so they read nothing but the resolved
 profiles and options: a cache hit must not touch the vault or the network.
@@ -87,3 +87,33 @@ def sso_identity(profile: ProfileConfig) -> dict[str, Any] | None:
         "account": profile.sso_account_id,
         "role": profile.sso_role_name,
     }
+
+
+def mfa_session_for_chain(chain: Sequence[ProfileConfig], i: int, *, no_session: bool) -> bool:
+    """Whether role hop ``i`` is the source of another role and takes its MFA through a
+    GetSessionToken session, which the roles above it share: one code for the whole chain
+    (aws-vault). The hop is then assumed with a session token, so capped at 1h."""
+    profile = chain[i]
+    return (
+        bool(profile.mfa_serial)
+        and not no_session
+        and any(p.role_arn for p in chain[:i])
+        and not assumed_with_role_credentials(chain, i)
+        and not has_other_source(chain[-1])  # the root holds keys, not SSO or a process
+    )
+
+
+def shared_mfa_serial(chain: Sequence[ProfileConfig], i: int, *, no_session: bool) -> str | None:
+    """The serial of the MFA session hop ``i``'s source credentials come from, if any: that of
+    the lowest role of the chain when it took its MFA through a session token."""
+    roles = [j for j in range(i + 1, len(chain)) if chain[j].role_arn]
+    if not roles or not mfa_session_for_chain(chain, roles[-1], no_session=no_session):
+        return None
+    return chain[roles[-1]].mfa_serial
+
+
+def asking_profile(chain: Sequence[ProfileConfig], i: int) -> ProfileConfig:
+    """Profile ``i`` as it asks for an MFA code: with its own ``mfa_process``, else the nearest
+    source's along the chain (aws-vault: a role uses its source profile's mfa_process)."""
+    process = next((p.mfa_process for p in chain[i:] if p.mfa_process), None)
+    return dataclasses.replace(chain[i], mfa_process=process)

@@ -164,6 +164,7 @@ class _MfaCodeSources:
                 environ=self._environ,
                 timeout=self._process_timeout,
                 echo_stderr=self._tty_available(),
+                stdin_tty=self._hands_the_terminal(),
             )
             return parse_mfa_code(raw, source="mfa_process", profile=request.profile)
         driver = self._driver or detect_prompt_driver(
@@ -189,10 +190,17 @@ class _MfaCodeSources:
                 environ=self._environ,
                 timeout=self._process_timeout,
                 echo_stderr=self._tty_available(),
+                stdin_tty=self._hands_the_terminal(),
             )
         from awsafe.prompts import gui
 
         return gui.ask_mfa_code(driver, request, environ=self._environ, timeout=self._prompt_timeout)
+
+    def _hands_the_terminal(self) -> bool:
+        """Whether mfa_process and ykman get the terminal as stdin (as in aws-vault), so a
+        program that asks (an OATH password, "touch your key, then Enter") works under
+        credential_process. Not while a credential server runs: the terminal is the command's."""
+        return not self._server_running and self._tty_available()
 
     def _nowhere_to_ask(self, request: MfaRequest) -> MfaError:
         terminal = (

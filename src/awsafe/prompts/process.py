@@ -60,12 +60,15 @@ def ask_mfa_process(
     environ: Mapping[str, str],
     timeout: float,
     echo_stderr: bool = False,
+    stdin_tty: bool = False,
 ) -> str:
     """The raw stdout of the profile's ``mfa_process``; MfaError naming the program if it fails."""
     assert request.mfa_process is not None
     argv = parse_mfa_process(request.mfa_process, profile=request.profile)
     where = f"mfa_process of profile {request.profile!r}"
-    done = run_program(argv, environ=environ, timeout=timeout, purpose=where, echo_stderr=echo_stderr)
+    done = run_program(
+        argv, environ=environ, timeout=timeout, purpose=where, echo_stderr=echo_stderr, stdin_tty=stdin_tty
+    )
     if done.returncode != 0:
         detail = f": {done.stderr_line}" if done.stderr_line else ""
         raise MfaError(
@@ -82,16 +85,19 @@ def run_program(
     timeout: float,
     purpose: str,
     echo_stderr: bool = False,
+    stdin_tty: bool = False,
 ) -> Finished:
     """Run ``argv`` as ``awsafe.programs`` runs every configured program, with the MFA limits:
     ``timeout``, and the first 64 KiB of stdout kept (stderr too: "Touch your YubiKey" shown
-    on /dev/tty when ``echo_stderr``).
+    on /dev/tty when ``echo_stderr``); stdin the terminal when ``stdin_tty`` and there is one.
 
     MfaError (prefixed with ``purpose``) when the program is missing, cannot start or times out.
     """
     limits = programs.Limits(timeout=timeout, max_stdout=_STDOUT_LIMIT)
     try:
-        return programs.run_program(argv, environ=environ, limits=limits, echo_stderr=echo_stderr)
+        return programs.run_program(
+            argv, environ=environ, limits=limits, echo_stderr=echo_stderr, stdin_tty=stdin_tty
+        )
     except programs.ProgramError as e:
         program = e.program
         if e.kind == "missing":

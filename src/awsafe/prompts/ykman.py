@@ -43,6 +43,7 @@ def ask_mfa_code(
     environ: Mapping[str, str],
     timeout: float,
     echo_stderr: bool = False,
+    stdin_tty: bool = False,
 ) -> str:
     """The raw code ykman printed; MfaError naming the OATH account when it cannot."""
     account = resolve_account_name(request, environ)
@@ -53,6 +54,7 @@ def ask_mfa_code(
         timeout=timeout,
         purpose=purpose,
         echo_stderr=echo_stderr,
+        stdin_tty=stdin_tty,
     )
     if done.returncode != 0:
         detail = f": {done.stderr_line}" if done.stderr_line else ""
