@@ -137,6 +137,11 @@ def _serve(
     notices = NoticeStream(conversation, interactive)
     env = request_environment(engine, frame, notices)
     mfa = relayed_mfa(conversation, interactive)
+    chain = engine.profile_chain(request, env)
+    if any(profile.credential_source for profile in chain):
+        # Environment means the client's own keys, which never reach the agent; the metadata
+        # endpoints are the client's machine's (with its secret container token): it serves itself.
+        raise Declined("credential_source reads the client's own environment")
     try:
         if op == "console":
             served, duration = engine.local_console_credentials(request, env, mfa)
@@ -145,7 +150,7 @@ def _serve(
                 "session_duration": None if duration is None else int(duration.total_seconds())
             }
         else:
-            served = engine.local_credentials(request, env, mfa, remember=False)
+            served = engine.local_credentials(request, env, mfa, remember=False, chain=chain)
             credentials, region, extra = served.credentials, served.region, {}
     finally:
         notices.flush()
