@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from tests.support.env import run_awsafe
+from tests.support.running_agent import AgentPlace
 from tests.support.worlds import Seed
 
 TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ3ZWItaWRlbnRpdHktdGVzdCJ9.c2lnbmF0dXJlLXZhbHVl"
@@ -114,3 +115,17 @@ def test_missing_or_empty_token_file_is_a_clear_error(seed: Seed, tmp_path: Path
     result = run_awsafe("export", "no-role", env=seed.env)
     assert result.returncode == 3 and "no role_arn" in result.stderr, result.stderr
     assert seed.moto.calls("AssumeRoleWithWebIdentity") == []
+
+
+def test_environment_variables_through_the_agent(seed: Seed, agent_place: AgentPlace, tmp_path: Path) -> None:
+    token = _token_file(tmp_path)
+    seed.append_config("\n[profile pod]\nregion = eu-west-1\n")
+    agent_place.start(seed.env)
+    env = {
+        "AWS_WEB_IDENTITY_TOKEN_FILE": str(token),
+        "AWS_ROLE_ARN": seed.role_arn,
+        "AWSAFE_FILE_PASSPHRASE": "",  # the client cannot open the vault: the agent answers
+    }
+    _exported(seed, "pod", env)
+    (call,) = seed.moto.calls("AssumeRoleWithWebIdentity")
+    assert (call.params["WebIdentityToken"], call.params["RoleArn"]) == (TOKEN, seed.role_arn)
