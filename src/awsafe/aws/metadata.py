@@ -43,6 +43,8 @@ def fetch_instance_credentials(environ: Mapping[str, str]) -> Credentials:
     from botocore.utils import InstanceMetadataFetcher
 
     what = "the EC2 instance metadata service"
+    if environ.get("AWS_EC2_METADATA_DISABLED", "").lower() == "true":
+        raise NoCredentialsError(f"{what} is disabled (AWS_EC2_METADATA_DISABLED=true)")
     config: dict[str, Any] = {}
     endpoint = environ.get("AWS_EC2_METADATA_SERVICE_ENDPOINT")
     if endpoint:
