@@ -129,3 +129,22 @@ def test_environment_variables_through_the_agent(seed: Seed, agent_place: AgentP
     _exported(seed, "pod", env)
     (call,) = seed.moto.calls("AssumeRoleWithWebIdentity")
     assert (call.params["WebIdentityToken"], call.params["RoleArn"]) == (TOKEN, seed.role_arn)
+
+
+def test_a_token_process_runs_in_the_clients_environment_not_the_agents(
+    seed: Seed, agent_place: AgentPlace, tmp_path: Path
+) -> None:
+    script = tmp_path / "token-process"
+    script.write_text(f"#!{sys.executable}\nimport os\nprint(os.environ.get('CLIENT_TOKEN', ''))\n")
+    script.chmod(0o755)
+    seed.append_config(
+        f"\n[profile web]\nrole_arn = {seed.role_arn}\nweb_identity_token_process = {script}\n"
+    )
+    agent_place.start({**seed.env, "CLIENT_TOKEN": "the-agents-token"})
+    result = run_awsafe("--debug", "export", "web", env={**seed.env, "CLIENT_TOKEN": TOKEN})
+    assert result.returncode == 0, result.stderr
+    assert (
+        "the agent declined: web_identity_token_process runs in the client's own environment" in result.stderr
+    )
+    (call,) = seed.moto.calls("AssumeRoleWithWebIdentity")
+    assert call.params["WebIdentityToken"] == TOKEN

@@ -23,6 +23,7 @@ from awsafe.agent.memo import AnswerMemo
 from awsafe.agentlink.protocol import PROTOCOL_VERSION, ProtocolError
 from awsafe.agentlink.request import resolution_environ
 from awsafe.credentials.rules import MfaCodes
+from awsafe.credentials.sources import own_environment_needed
 from awsafe.environment import Environment
 from awsafe.errors import AwsafeError, MfaError, PromptError
 from awsafe.model import Credentials, format_rfc3339, parse_rfc3339
@@ -138,10 +139,9 @@ def _serve(
     env = request_environment(engine, frame, notices)
     mfa = relayed_mfa(conversation, interactive)
     chain = engine.profile_chain(request, env)
-    if any(profile.credential_source for profile in chain):
-        # Environment means the client's own keys, which never reach the agent; the metadata
-        # endpoints are the client's machine's (with its secret container token): it serves itself.
-        raise Declined("credential_source reads the client's own environment")
+    reason = own_environment_needed(chain)
+    if reason is not None:  # never answered from the agent's environment: the client serves itself
+        raise Declined(reason)
     try:
         if op == "console":
             served, duration = engine.local_console_credentials(request, env, mfa)

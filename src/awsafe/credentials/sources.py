@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from awsafe.aws.sts import Endpoint
@@ -52,6 +52,21 @@ def outer_identity(profile: ProfileConfig, outer: OuterSources) -> dict[str, Any
         key = outer.outer_keys.access_key_id.encode()
         identity["outer_key"] = hashlib.sha256(key).hexdigest()[:16]
     return identity
+
+
+def own_environment_needed(chain: Sequence[ProfileConfig]) -> str | None:
+    """Why ``chain`` can be served only with the asking process's whole environment, or None.
+
+    ``credential_source`` reads secrets (the outer keys, a container token) that never leave
+    the process; a token process runs with its PATH and variables. An agent declines these.
+    """
+    if any(profile.credential_source for profile in chain):
+        return "credential_source reads the client's own environment"
+    if any(
+        is_web_identity(p) and not p.web_identity_token_file and p.web_identity_token_process for p in chain
+    ):
+        return "web_identity_token_process runs in the client's own environment"
+    return None
 
 
 def web_identity(
