@@ -23,6 +23,7 @@ from awsafe.agent.memo import AnswerMemo
 from awsafe.agentlink.protocol import PROTOCOL_VERSION, ProtocolError
 from awsafe.agentlink.request import resolution_environ
 from awsafe.credentials.rules import MfaCodes
+from awsafe.credentials.sources import own_environment_needed
 from awsafe.environment import Environment
 from awsafe.errors import AwsafeError, MfaError, PromptError
 from awsafe.model import Credentials, format_rfc3339, parse_rfc3339
@@ -137,6 +138,10 @@ def _serve(
     notices = NoticeStream(conversation, interactive)
     env = request_environment(engine, frame, notices)
     mfa = relayed_mfa(conversation, interactive)
+    chain = engine.profile_chain(request, env)
+    reason = own_environment_needed(chain)
+    if reason is not None:  # never answered from the agent's environment: the client serves itself
+        raise Declined(reason)
     try:
         if op == "console":
             served, duration = engine.local_console_credentials(request, env, mfa)
@@ -145,7 +150,7 @@ def _serve(
                 "session_duration": None if duration is None else int(duration.total_seconds())
             }
         else:
-            served = engine.local_credentials(request, env, mfa, remember=False)
+            served = engine.local_credentials(request, env, mfa, remember=False, chain=chain)
             credentials, region, extra = served.credentials, served.region, {}
     finally:
         notices.flush()

@@ -20,18 +20,21 @@ if TYPE_CHECKING:
 
 # Variables that never shape which credentials are served, or that are secret.
 NOT_KEYED = ("SECRET", "TOKEN", "PASSPHRASE", "PASSWORD", "ACCESS_KEY")
+# ... except durations (AWS_SESSION_TOKEN_TTL) and the paths of token files (AWS_WEB_IDENTITY_
+# TOKEN_FILE chooses the profile's source; the file, not its name, holds the secret).
+KEYED_SUFFIXES = ("_TTL", "_TOKEN_FILE")
 BACKEND_VARIABLES = ("AWSAFE_BACKEND", "AWS_VAULT_BACKEND")
 FILE_DIR_VARIABLES = ("AWSAFE_FILE_DIR", "AWS_VAULT_FILE_DIR")
 
 
 def resolution_environ(environ: Mapping[str, str]) -> dict[str, str]:
     """HOME and every AWS_*/AWSAFE_* variable that could shape resolution, none that holds a
-    secret (``*_TTL`` names are kept: AWS_SESSION_TOKEN_TTL is a duration), and not AWS_VAULT."""
+    secret (``*_TTL`` and ``*_TOKEN_FILE`` names are kept: a duration, a path), and not AWS_VAULT."""
     kept = {"HOME": environ.get("HOME", "")}
     for name, value in environ.items():
         if not name.startswith(("AWS_", "AWSAFE_")) or name == "AWS_VAULT":
             continue
-        if any(word in name for word in NOT_KEYED) and not name.endswith("_TTL"):
+        if any(word in name for word in NOT_KEYED) and not name.endswith(KEYED_SUFFIXES):
             continue
         kept[name] = value
     return kept

@@ -13,8 +13,10 @@ from awsafe.model import Credentials, parse_rfc3339
 
 __all__ = [
     "AssumeRoleRequest",
+    "WebIdentityRequest",
     "Endpoint",
     "fetch_assume_role",
+    "fetch_assume_role_with_web_identity",
     "fetch_caller_identity",
     "fetch_federation_token",
     "fetch_session_token",
@@ -137,6 +139,30 @@ def fetch_assume_role(
     )
     with calling(what, hint):
         response = clients.make_client("sts", credentials, endpoint).assume_role(**params)
+    return parse_sts_credentials(response, what)
+
+
+@dataclasses.dataclass(frozen=True)
+class WebIdentityRequest:
+    role_arn: str
+    session_name: str
+    duration: dt.timedelta
+    token: str = dataclasses.field(repr=False)  # an OIDC token: a bearer secret
+
+
+def fetch_assume_role_with_web_identity(
+    endpoint: Endpoint, request: WebIdentityRequest, *, profile: str
+) -> Credentials:
+    """sts:AssumeRoleWithWebIdentity for ``profile``: unsigned, the token is the proof."""
+    what = f"AssumeRoleWithWebIdentity of {request.role_arn} for profile {profile!r}"
+    hint = "check the role's trust policy allows this identity provider and the token's audience"
+    with calling(what, hint):
+        response = clients.make_client("sts", None, endpoint).assume_role_with_web_identity(
+            RoleArn=request.role_arn,
+            RoleSessionName=request.session_name,
+            WebIdentityToken=request.token,
+            DurationSeconds=int(request.duration.total_seconds()),
+        )
     return parse_sts_credentials(response, what)
 
 

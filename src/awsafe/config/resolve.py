@@ -24,6 +24,7 @@ CHAIN_ENV = {"AWS_MFA_SERIAL": "mfa_serial", "AWS_STS_REGIONAL_ENDPOINTS": "sts_
 TARGET_ENV = {
     "AWS_ROLE_ARN": "role_arn",
     "AWS_ROLE_SESSION_NAME": "role_session_name",
+    "AWS_WEB_IDENTITY_TOKEN_FILE": "web_identity_token_file",  # the AWS CLI's, with AWS_ROLE_ARN
     "AWS_SESSION_TAGS": "session_tags",
     "AWS_TRANSITIVE_TAGS": "transitive_session_tags",
     "AWS_SOURCE_IDENTITY": "source_identity",

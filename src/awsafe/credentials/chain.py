@@ -25,7 +25,9 @@ from typing import Any
 from awsafe.aws.sts import AssumeRoleRequest
 from awsafe.clock import Clock
 from awsafe.config.profile import ProfileConfig
+from awsafe.credentials import sources
 from awsafe.credentials.cache import CachedProvider, LazyProvider, SessionCache, SessionKey
+from awsafe.credentials.outer import OuterSources
 from awsafe.credentials.process import ProcessProvider
 from awsafe.credentials.provider import Provider
 from awsafe.credentials.rules import (
@@ -61,6 +63,7 @@ class ChainBuilder:
         cache: SessionCache | None = None,
         mfa: MfaCodes | None = None,
         sso: SsoProviders | None = None,
+        outer: OuterSources | None = None,
     ) -> None:
         self._keys = keys
         self._options = options
@@ -69,6 +72,7 @@ class ChainBuilder:
         self._cache = cache
         self._mfa = mfa
         self._sso = sso
+        self._outer = outer or OuterSources()
 
     def build(self, chain: Sequence[ProfileConfig]) -> Provider:
         return self._hop(chain, 0, top=True)
@@ -77,6 +81,8 @@ class ChainBuilder:
 
     def _hop(self, chain: Sequence[ProfileConfig], i: int, *, top: bool = False) -> Provider:
         profile = chain[i]
+        if sources.is_web_identity(profile):  # its role_arn is the one the token is exchanged for
+            return self._web_identity(profile)
         if profile.role_arn:
             return self._cached(
                 LazyProvider(lambda: self._assume_role(chain, i), f"AssumeRole for {profile.name!r}"),
@@ -167,7 +173,9 @@ class ChainBuilder:
         profile = chain[i]
         identity: dict[str, Any] = {"profile": profile.name, "endpoint": self._endpoint_for(profile).url}
         has_source = profile.source_profile is not None and i + 1 < len(chain)
-        if profile.role_arn:
+        if sources.is_web_identity(profile):
+            identity.update(sources.web_identity_identity(profile, self._web_identity_duration(profile)))
+        elif profile.role_arn:
             identity.update(
                 kind="assume-role",
                 role_arn=profile.role_arn,
@@ -180,7 +188,11 @@ class ChainBuilder:
                 mfa_serial=profile.mfa_serial,
                 source=self._identity(chain, i + 1)
                 if has_source
-                else {"kind": "stored", "profile": profile.name},
+                else {
+                    "kind": "stored",
+                    "profile": profile.name,
+                    **sources.outer_identity(profile, self._outer),
+                },
             )
         elif has_source:
             identity.update(kind="via", source=self._identity(chain, i + 1))
@@ -267,19 +279,36 @@ class ChainBuilder:
                 SessionKey.of("sso", profile.name, None, identity, [profile.name]),
             )
         if profile.has_web_identity:
-            raise NoCredentialsError(
-                f"profile {profile.name!r} uses web identity, which this version of awsafe does not "
-                "support yet"
-            )
+            return self._web_identity(profile)
         if profile.credential_process:
             identity = {"kind": "process", "profile": profile.name, "command": profile.credential_process}
             return self._cached(
                 ProcessProvider(profile.credential_process, profile=profile.name),
                 SessionKey.of("process", profile.name, None, identity, [profile.name]),
             )
-        raise NoCredentialsError(
-            f"profile {profile.name!r} uses credential_source, which this version of awsafe does not "
-            "support yet"
+        return sources.credential_source(profile, self._outer)
+
+    def _web_identity_duration(self, profile: ProfileConfig) -> dt.timedelta:
+        # Not role chaining: the token is no role session, so no 1h cap.
+        options = self._options
+        return options.duration or options.assume_role_ttl or profile.duration or ONE_HOUR
+
+    def _web_identity(self, profile: ProfileConfig) -> Provider:
+        duration = self._web_identity_duration(profile)
+        identity = {
+            "profile": profile.name,
+            "endpoint": self._endpoint_for(profile).url,
+            **sources.web_identity_identity(profile, duration),
+        }
+        return self._cached(
+            sources.web_identity(
+                profile,
+                self._endpoint_for(profile),
+                duration,
+                self._outer.environ,
+                session_name=profile.role_session_name or generated_session_name(self._clock),
+            ),
+            SessionKey.of("web-identity", profile.name, None, identity, [profile.name]),
         )
 
     def _sso_provider(self, profile: ProfileConfig) -> Provider:

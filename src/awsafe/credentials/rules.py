@@ -18,6 +18,7 @@ from awsafe.credentials.provider import Provider
 
 ONE_HOUR = dt.timedelta(hours=1)
 MAX_CHAINED_ROLE = ONE_HOUR  # AWS refuses more for a role assumed with role credentials
+ROLE_SOURCES = ("Ec2InstanceMetadata", "EcsContainer")  # credential_sources that serve role credentials
 
 # (profile, mfa serial, mfa_process) -> a validated code
 MfaCodes = Callable[[str, str, str | None], str]
@@ -62,7 +63,8 @@ def assumed_with_role_credentials(chain: Sequence[ProfileConfig], i: int) -> boo
     refuses ``SessionDuration``. Decided from the configuration alone, like every cache identity."""
     profile = chain[i]
     if profile.source_profile is None or i + 1 >= len(chain):
-        return profile.has_sso or profile.has_web_identity  # its own source, after stored keys
+        # its own source, after stored keys; the instance's or the task's role is a role session
+        return bool(profile.has_sso or profile.has_web_identity or profile.credential_source in ROLE_SOURCES)
     for source in chain[i + 1 :]:
         if source.role_arn or source.has_sso or source.has_web_identity:
             return True

@@ -143,7 +143,9 @@ class Engine:
         chain = chain or self.profile_chain(request, env)
         provider = self.local_provider(chain, request, env, mfa)
         credentials = provider.retrieve()
-        if remember:
+        # No fast path record for a role over the outer keys: the fast path cannot see them (it
+        # keys on no secret), and other keys must mean another session.
+        if remember and not any(profile.credential_source == "Environment" for profile in chain):
             region = chain[0].region
             remember_for_fast_path(self.options, env, request, self.store, provider, credentials, region)
         return Answer(credentials, chain)

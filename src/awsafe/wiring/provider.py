@@ -10,6 +10,7 @@ from awsafe.config.parse import ConfigFile
 from awsafe.config.profile import ProfileConfig
 from awsafe.config.resolve import Overrides, resolve_chain
 from awsafe.credentials.chain import ChainBuilder
+from awsafe.credentials.outer import OuterSources, resolve_outer_keys
 from awsafe.credentials.provider import Provider
 from awsafe.credentials.rules import MfaCodes, endpoint_for_profile
 from awsafe.credentials.stored import StoredKeys
@@ -60,6 +61,7 @@ def build_provider(
         cache=session_cache(store, env, keys),
         mfa=mfa or mfa_codes(options, env, request),
         sso=sso_providers(store, env),
+        outer=OuterSources(env.environ, resolve_outer_keys(env.environ)),
     )
     provider = builder.build(chain)
     log.debug("credentials: %s", provider.describe())

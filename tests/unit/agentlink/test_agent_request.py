@@ -31,6 +31,8 @@ def test_no_variable_that_could_hold_a_secret_is_sent() -> None:
         "AWS_SECRET_ACCESS_KEY": "s",
         "AWS_ACCESS_KEY_ID": "k",
         "AWS_SESSION_TOKEN": "t",
+        "AWS_CONTAINER_AUTHORIZATION_TOKEN": "t",
+        "AWS_WEB_IDENTITY_TOKEN_FILE": "/var/run/token",
         "AWSAFE_FILE_PASSPHRASE": "p",
         "AWS_VAULT_FILE_PASSPHRASE": "p",
         "AWSAFE_SOME_PASSWORD": "p",
@@ -42,6 +44,7 @@ def test_no_variable_that_could_hold_a_secret_is_sent() -> None:
         "AWS_PROFILE": "p",
         "AWS_MIN_TTL": "10m",
         "AWS_SESSION_TOKEN_TTL": "2h",
+        "AWS_WEB_IDENTITY_TOKEN_FILE": "/var/run/token",  # a path, and it chooses the source
         "AWSAFE_BACKEND": "file",
     }
 

@@ -14,9 +14,10 @@ from awsafe.aws import client as aws
 from awsafe.config.parse import parse_config
 from awsafe.config.resolve import resolve_chain
 from awsafe.credentials.chain import ChainBuilder
+from awsafe.credentials.outer import OuterSources
 from awsafe.credentials.rules import SessionOptions, endpoint_for_profile
 from awsafe.credentials.stored import StoredKeys
-from awsafe.errors import AwsError, NoCredentialsError
+from awsafe.errors import AwsError, ConfigError, NoCredentialsError
 from awsafe.model import Credentials
 from awsafe.vault.memory import MemoryStore
 from tests.support.seed import EXTERNAL_ID, seed_config
@@ -179,21 +180,31 @@ def test_iam_user_with_mfa_sends_serial_and_code(stub: Any) -> None:
     assert asked == [("demo", "arn:aws:iam::123456789012:mfa/u", None)]
 
 
-def test_credential_source_is_refused_until_supported(stub: Any) -> None:
-    with pytest.raises(NoCredentialsError, match="credential_source"):
+def test_credential_source_needs_a_role_arn_and_a_known_kind(stub: Any) -> None:
+    with pytest.raises(ConfigError, match="credential_source and no role_arn"):
         build(SEED + "[profile ec2]\ncredential_source = Ec2InstanceMetadata\n", "ec2")
+    with pytest.raises(ConfigError, match="is not one of Environment, Ec2InstanceMetadata, EcsContainer"):
+        build(SEED + f"[profile ec2]\nrole_arn = {ROLE}\ncredential_source = environment\n", "ec2")
 
 
-@pytest.mark.parametrize(
-    ("section", "what"),
-    [
-        (f"role_arn = {ROLE}\nweb_identity_token_file = /tmp/token\n", "web identity"),
-        (f"role_arn = {ROLE}\ncredential_source = Environment\n", "credential_source"),
-    ],
-)
-def test_unsupported_sources_are_named_in_source_order(stub: Any, section: str, what: str) -> None:
-    with pytest.raises(NoCredentialsError, match=f"uses .*{what}.*not support yet"):
-        build(SEED + f"[profile other]\n{section}", "other")
+def test_credential_source_environment_assumes_the_role_with_the_outer_keys(stub: Any) -> None:
+    stubber, used = stub
+    stubber.add_response("assume_role", sts_response("ASIAROLEROLEROLE0001"))
+    outer = Credentials("AKIAOUTEROUTEROUTER1", "outer-secret")
+    chain = resolve_chain(
+        parse_config(SEED + f"[profile env]\nrole_arn = {ROLE}\ncredential_source = Environment\n", "cfg"),
+        "env",
+        {},
+    )
+    builder = ChainBuilder(
+        StoredKeys(MemoryStore()),
+        SessionOptions(),
+        endpoint_for_profile({}),
+        lambda: NOW,
+        outer=OuterSources({}, outer),
+    )
+    assert builder.build(chain).retrieve().access_key_id == "ASIAROLEROLEROLE0001"
+    assert used == [("AKIAOUTEROUTEROUTER1", "us-east-1")]
 
 
 class _SsoRole:
