@@ -164,11 +164,11 @@ def parse_request(value: object) -> CredentialRequest:
     if not isinstance(profile, str) or not profile:
         raise Declined("malformed request: no profile")
     texts = {name: value.get(name) for name in ("region", "duration")}
-    flags = {name: value.get(name, False) for name in ("no_session", "server_running")}
+    flags = {name: value.get(name, False) for name in ("no_session", "server_running", "sso_no_browser")}
     if not all(v is None or isinstance(v, str) for v in texts.values()):
         raise Declined("malformed request: region and duration are text or null")
     if not all(isinstance(v, bool) for v in flags.values()):
-        raise Declined("malformed request: no_session and server_running are true or false")
+        raise Declined("malformed request: no_session, server_running, sso_no_browser are true or false")
     # mfa_token is not taken: a code goes through the relayed prompt, asked of the client.
     return CredentialRequest(
         profile=profile,
@@ -176,6 +176,7 @@ def parse_request(value: object) -> CredentialRequest:
         duration=texts["duration"],
         no_session=bool(flags["no_session"]),
         server_running=bool(flags["server_running"]),
+        sso_no_browser=bool(flags["sso_no_browser"]),
     )
 
 

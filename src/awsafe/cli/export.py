@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 
-from awsafe.cli.execute import credential_request, refuse_nesting
+from awsafe.cli.execute import credential_request, refuse_nesting, stdout_flag
 from awsafe.environment import Environment
 from awsafe.errors import ExitCode, UsageError
 from awsafe.render import FORMATS, render
@@ -23,7 +23,11 @@ class ExportOptions:
 
     @classmethod
     def from_args(cls, args: argparse.Namespace, tail: list[str], env: Environment) -> ExportOptions:
-        return cls(request=credential_request(args, env), format=args.format, tail=tuple(tail))
+        return cls(
+            request=credential_request(args, env, sign_in_without_browser=True),
+            format=args.format,
+            tail=tuple(tail),
+        )
 
     def validate(self, env: Environment, options: GlobalOptions) -> None:
         if self.tail:
@@ -39,6 +43,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         choices=FORMATS,
         help="env, export-env, ini, or json (the credential_process format)",
     )
+    stdout_flag(parser)
     parser.set_defaults(run=run)
 
 

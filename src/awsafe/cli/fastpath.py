@@ -131,6 +131,8 @@ def try_fast_path(argv: Sequence[str], environ: Mapping[str, str]) -> int | None
     """Serve the call from the cache and return its exit code (exec does not return); else None."""
     if environ.get("AWS_VAULT"):
         return None  # the full path explains why it refuses
+    if environ.get("AWSAFE_DURATION") or environ.get("AWS_VAULT_DURATION"):
+        return None  # a --duration by default: never a plain request (the agent would drop it)
     parsed = parse_fast_path_argv(argv, environ)
     if parsed is None:
         return None

@@ -16,7 +16,7 @@ import datetime as dt
 import logging
 import os
 
-from awsafe.cli.execute import credential_request
+from awsafe.cli.execute import credential_request, stdout_default
 from awsafe.environment import Environment
 from awsafe.errors import ExitCode, LoginError, UsageError
 from awsafe.process_guard import make_undumpable
@@ -43,7 +43,7 @@ class LoginOptions:
         return cls(
             request=credential_request(args, env),
             path=args.path,
-            to_stdout=args.stdout,
+            to_stdout=stdout_default(args, env),  # aws-vault: AWS_VAULT_STDOUT too
             auto_logout=args.auto_logout,
             tail=tuple(tail),
         )
@@ -57,7 +57,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("profile", nargs="?", help="profile name (default: $AWS_PROFILE)")
     parser.add_argument("--path", metavar="PATH", help="console page to open (e.g. /s3/home) or an https URL")
     parser.add_argument(
-        "-s", "--stdout", action="store_true", help="print the sign-in URL instead of opening a browser"
+        "-s",
+        "--stdout",
+        action="store_true",
+        help="print the sign-in URL instead of opening a browser (env AWSAFE_STDOUT / AWS_VAULT_STDOUT)",
     )
     parser.add_argument(
         "-a", "--auto-logout", action="store_true", help="sign out of any other console session first"
