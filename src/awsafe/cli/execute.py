@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, NoReturn
 
 from awsafe.childenv import render_child_environment
+from awsafe.cli.picker import choose_profile
 from awsafe.environment import Environment
 from awsafe.errors import CommandError, ExitCode, UsageError
 from awsafe.process_guard import make_undumpable
@@ -184,6 +185,8 @@ def credential_request(
 def run(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: Environment) -> int:
     exec_options = ExecOptions.from_args(args, tail, env)
     exec_options.validate(env, options)
+    picked = choose_profile(exec_options.request, bool(args.profile), env)
+    exec_options = dataclasses.replace(exec_options, request=picked)
     if exec_options.json:
         return print_credential_process(exec_options.request, options, env)
     if exec_options.server_flag:

@@ -6,6 +6,7 @@ import argparse
 import dataclasses
 
 from awsafe.cli.execute import credential_request, refuse_nesting, stdout_flag
+from awsafe.cli.picker import choose_profile
 from awsafe.environment import Environment
 from awsafe.errors import ExitCode, UsageError
 from awsafe.render import FORMATS, render
@@ -50,6 +51,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: Environment) -> int:
     export_options = ExportOptions.from_args(args, tail, env)
     export_options.validate(env, options)
+    picked = choose_profile(export_options.request, bool(args.profile), env)
+    export_options = dataclasses.replace(export_options, request=picked)
     return export_credentials(export_options, options, env)
 
 

@@ -25,12 +25,13 @@ if TYPE_CHECKING:
 
 
 def parse_fast_path_argv(
-    argv: Sequence[str], environ: Mapping[str, str]
+    argv: Sequence[str], environ: Mapping[str, str], *, at_terminal: bool = False
 ) -> tuple[str, str, str, list[str]] | None:
     """(command, profile, format, child argv) for the plain forms the fast path serves, else None.
 
     ``export [--format F] [PROFILE]`` and ``exec [PROFILE] [-- CMD ...]``; any other flag
-    sends the call to the full CLI.
+    sends the call to the full CLI, and so does no profile at all ``at_terminal`` (stdin and
+    stderr a terminal), where the full path offers its profile picker.
     """
     if not argv or argv[0] not in ("export", "exec"):
         return None
@@ -55,6 +56,8 @@ def parse_fast_path_argv(
         else:
             positional.append(word)
     if len(positional) > 1 or format_name not in FORMATS:
+        return None
+    if not positional and not environ.get("AWS_PROFILE") and at_terminal:
         return None
     profile = positional[0] if positional else environ.get("AWS_PROFILE") or "default"
     return command, profile, format_name, child
@@ -133,7 +136,7 @@ def try_fast_path(argv: Sequence[str], environ: Mapping[str, str]) -> int | None
         return None  # the full path explains why it refuses
     if environ.get("AWSAFE_DURATION") or environ.get("AWS_VAULT_DURATION"):
         return None  # a --duration by default: never a plain request (the agent would drop it)
-    parsed = parse_fast_path_argv(argv, environ)
+    parsed = parse_fast_path_argv(argv, environ, at_terminal=os.isatty(0) and os.isatty(2))
     if parsed is None:
         return None
     command, profile, format_name, child = parsed

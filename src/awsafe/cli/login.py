@@ -17,6 +17,7 @@ import logging
 import os
 
 from awsafe.cli.execute import credential_request, stdout_default
+from awsafe.cli.picker import choose_profile
 from awsafe.environment import Environment
 from awsafe.errors import ExitCode, LoginError, UsageError
 from awsafe.process_guard import make_undumpable
@@ -71,6 +72,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: Environment) -> int:
     login_options = LoginOptions.from_args(args, tail, env)
     login_options.validate(env, options)
+    picked = choose_profile(login_options.request, bool(args.profile), env)
+    login_options = dataclasses.replace(login_options, request=picked)
     return open_console(login_options, options, env)
 
 
