@@ -91,3 +91,57 @@ def test_version_command_prints_what_version_flag_prints() -> None:
     assert command.returncode == flag.returncode == 0
     assert command.stdout == flag.stdout == f"awsafe {__version__}\n"
     assert command.stderr == ""
+
+
+PRINT_ACCOUNT = ["--", "sh", "-c", 'echo "account=${AWS_ACCOUNT_ID-unset}"']
+
+
+def test_a_role_profile_gives_its_role_account_in_every_format_and_to_the_child(seed: Seed) -> None:
+    child = run_awsafe("exec", "test", *PRINT_ACCOUNT, env={**seed.env, "AWS_ACCOUNT_ID": "999999999999"})
+    assert child.stdout.strip() == "account=123456789012", child.stderr  # the outer one is replaced
+    outputs = {
+        f: run_awsafe("export", "--format", f, "test", env=seed.env).stdout for f in ("env", "ini", "json")
+    }
+    assert "AWS_ACCOUNT_ID=123456789012\n" in outputs["env"]
+    assert "aws_account_id = 123456789012\n" in outputs["ini"]
+    assert json.loads(outputs["json"])["AccountId"] == "123456789012"
+    assert _sts(seed) == [("AssumeRole", "3600")]
+
+
+def test_a_user_without_aws_account_id_gets_none_and_the_outer_one_is_removed(seed: Seed) -> None:
+    child = run_awsafe("exec", "demo", *PRINT_ACCOUNT, env={**seed.env, "AWS_ACCOUNT_ID": "999999999999"})
+    assert child.stdout.strip() == "account=unset", child.stderr
+    exported = run_awsafe("export", "--format", "json", "demo", env=seed.env)
+    assert "AccountId" not in json.loads(exported.stdout)
+
+
+def test_aws_account_id_key_names_a_users_account_and_is_not_inherited_from_default(seed: Seed) -> None:
+    seed.write_config(
+        "[default]\naws_account_id = 222222222222\n\n"
+        "[profile demo]\naws_account_id = 123456789012\n\n"
+        "[profile other]\nsource_profile = demo\n\n"  # no role: demo's credentials, demo's account
+        "[profile plain]\nregion = eu-west-1\n"
+    )
+    for profile, expected in (("demo", "123456789012"), ("other", "123456789012")):
+        child = run_awsafe("exec", profile, *PRINT_ACCOUNT, env=seed.env)
+        assert child.stdout.strip() == f"account={expected}", child.stderr
+    added = run_awsafe(
+        "add",
+        "plain",
+        "--env",
+        env={
+            **seed.env,
+            "AWS_ACCESS_KEY_ID": seed.access_key_id,
+            "AWS_SECRET_ACCESS_KEY": seed.secret_access_key,
+        },
+    )
+    assert added.returncode == 0, added.stderr
+    plain = run_awsafe("exec", "plain", *PRINT_ACCOUNT, env=seed.env)
+    assert plain.stdout.strip() == "account=unset", plain.stderr  # [default]'s key is not plain's
+
+
+def test_a_malformed_aws_account_id_is_a_config_error(seed: Seed) -> None:
+    seed.append_config("\n[profile odd]\nsource_profile = demo\naws_account_id = 12345\n")
+    line = one_error_line(run_awsafe("export", "odd", env=seed.env), 3)
+    assert "aws_account_id '12345' is not a 12-digit AWS account id" in line
+    assert seed.moto.calls() == []

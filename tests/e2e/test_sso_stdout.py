@@ -45,7 +45,9 @@ def test_stdout_prints_the_sign_in_url_and_opens_no_browser(
         assert page.status == 200
     stdout, stderr = process.communicate(timeout=30)
     assert process.returncode == 0, stderr
-    assert json.loads(stdout)["Version"] == 1  # the URL did not go into the credentials
+    document = json.loads(stdout)  # the URL did not go into the credentials
+    assert document["Version"] == 1
+    assert document["AccountId"] == "111111111111"  # an SSO profile's account is its sso_account_id
     assert sso.opened() == []
     [fetch] = sso.fake.calls("GetRoleCredentials")
     assert (fetch.params["account_id"], fetch.params["role_name"]) == ("111111111111", "Admin")

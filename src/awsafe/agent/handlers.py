@@ -94,7 +94,10 @@ def _rendered_if_asked(frame: dict[str, Any], reply: dict[str, Any]) -> dict[str
     if fmt not in FORMATS or served is None:
         return {"op": "decline", "reason": "cannot render that"}
     credentials, region = served
-    return {"op": "rendered", "text": render(str(fmt), credentials, region, str(frame["request"]["profile"]))}
+    account_id = reply.get("account_id")
+    profile = str(frame["request"]["profile"])
+    text = render(str(fmt), credentials, region, profile, account_id if isinstance(account_id, str) else None)
+    return {"op": "rendered", "text": text}
 
 
 def _send_final(conversation: Conversation, reply: dict[str, Any]) -> None:
@@ -146,7 +149,8 @@ def _serve(
             }
         else:
             served = engine.local_credentials(request, env, mfa, remember=False)
-            credentials, region, extra = served.credentials, served.region, {}
+            credentials, region = served.credentials, served.region
+            extra = {"account_id": served.account_id}
     finally:
         notices.flush()
     if not credentials.is_temporary or credentials.expires_at is None:

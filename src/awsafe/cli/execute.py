@@ -199,7 +199,7 @@ def print_credential_process(request: CredentialRequest, options: GlobalOptions,
     from awsafe.render import render
 
     answer = Engine(options, env).credentials(request)
-    env.stdout.write(render("json", answer.credentials, answer.region, request.profile))
+    env.stdout.write(render("json", answer.credentials, answer.region, request.profile, answer.account_id))
     env.stdout.flush()
     return ExitCode.OK
 
@@ -259,7 +259,9 @@ def exec_command(
     request = exec_options.request
     # the fast path leaves starting $SHELL to the full path: no record for it
     answer = Engine(options, env).credentials(request, remember=bool(exec_options.command))
-    child_env = render_child_environment(env.environ, request.profile, answer.credentials, answer.region)
+    child_env = render_child_environment(
+        env.environ, request.profile, answer.credentials, answer.region, answer.account_id
+    )
     command = _command_or_shell(exec_options.command, env, request.profile)
     env.stdout.flush()
     env.stderr.flush()

@@ -60,6 +60,9 @@ def export_credentials(export_options: ExportOptions, options: GlobalOptions, en
     """Print the credentials in the asked format (the fast path record is written too)."""
     request = export_options.request
     answer = Engine(options, env).credentials(request)
-    env.stdout.write(render(export_options.format, answer.credentials, answer.region, request.profile))
+    text = render(
+        export_options.format, answer.credentials, answer.region, request.profile, answer.account_id
+    )
+    env.stdout.write(text)
     env.stdout.flush()
     return ExitCode.OK

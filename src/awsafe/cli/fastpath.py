@@ -150,8 +150,11 @@ def try_fast_path(argv: Sequence[str], environ: Mapping[str, str]) -> int | None
     if reply is not None:
         from awsafe.agentlink.request import parse_served
 
-        found = parse_served(reply)
-        code = report_agent_error(reply) if found is None and reply.get("op") == "error" else None
+        served = parse_served(reply)
+        if served is not None:
+            account_id = reply.get("account_id")
+            found = (*served, account_id if isinstance(account_id, str) else None)
+        code = report_agent_error(reply) if served is None and reply.get("op") == "error" else None
         if code is not None:
             return code
     if found is None:
@@ -163,16 +166,16 @@ def try_fast_path(argv: Sequence[str], environ: Mapping[str, str]) -> int | None
         found = read_fast_path_credentials(profile, environ, min_ttl)
     if found is None:
         return None
-    credentials, region = found
+    credentials, region, account_id = found
     if command == "export":
         from awsafe.render import render
 
-        sys.stdout.write(render(format_name, credentials, region, profile))
+        sys.stdout.write(render(format_name, credentials, region, profile, account_id))
         sys.stdout.flush()
         return 0
     from awsafe.childenv import render_child_environment
 
-    child_env = render_child_environment(environ, profile, credentials, region)
+    child_env = render_child_environment(environ, profile, credentials, region, account_id)
     try:
         os.execvpe(child[0], child, child_env)
     except OSError:
