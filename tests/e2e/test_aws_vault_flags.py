@@ -12,6 +12,7 @@ import pytest
 
 from awsafe import __version__
 from tests.support.env import one_error_line, run_awsafe
+from tests.support.running_agent import AgentPlace
 from tests.support.worlds import Seed
 
 
@@ -145,3 +146,12 @@ def test_a_malformed_aws_account_id_is_a_config_error(seed: Seed) -> None:
     line = one_error_line(run_awsafe("export", "odd", env=seed.env), 3)
     assert "aws_account_id '12345' is not a 12-digit AWS account id" in line
     assert seed.moto.calls() == []
+
+
+def test_the_duration_variable_reaches_sts_through_an_agent(seed: Seed, agent_place: AgentPlace) -> None:
+    """The fast path asks an agent for a plain request; with AWS_VAULT_DURATION set it must not."""
+    agent_place.start(seed.env)
+    assert run_awsafe("export", "demo", env=seed.env).returncode == 0  # cached by the agent: 1 h
+    result = run_awsafe("export", "demo", env={**seed.env, "AWS_VAULT_DURATION": "2h"})
+    assert result.returncode == 0, result.stderr
+    assert _sts(seed) == [("GetSessionToken", "3600"), ("GetSessionToken", "7200")]
