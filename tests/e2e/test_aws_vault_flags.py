@@ -88,9 +88,9 @@ def test_a_bad_duration_variable_is_a_usage_error(seed: Seed) -> None:
 
 
 def test_version_command_prints_what_version_flag_prints() -> None:
-    command, flag = run_awsafe("version"), run_awsafe("--version")
-    assert command.returncode == flag.returncode == 0
-    assert command.stdout == flag.stdout == f"awsafe {__version__}\n"
+    command, flag, short = run_awsafe("version"), run_awsafe("--version"), run_awsafe("-v")
+    assert command.returncode == flag.returncode == short.returncode == 0
+    assert command.stdout == flag.stdout == short.stdout == f"awsafe {__version__}\n"
     assert command.stderr == ""
 
 

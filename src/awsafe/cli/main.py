@@ -103,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     parser = _Parser(prog="awsafe", description="A vault for AWS credentials.")
-    parser.add_argument("--version", action="version", version=render_version())
+    parser.add_argument("-v", "--version", action="version", version=render_version())
     _global_flags(parser, top=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
