@@ -17,6 +17,8 @@ SCRUBBED = (
     "AWS_SECURITY_TOKEN",
     "AWS_CREDENTIAL_FILE",
     "AWS_CREDENTIAL_EXPIRATION",
+    # Another account's id would send the child's account-based endpoint calls astray.
+    "AWS_ACCOUNT_ID",
     "AWS_DEFAULT_PROFILE",
     "AWS_PROFILE",
     "AWS_SDK_LOAD_CONFIG",
@@ -46,10 +48,14 @@ def render_server_child_environment(
 
 
 def render_child_environment(
-    outer: Mapping[str, str], profile: str, credentials: Credentials, region: str | None
+    outer: Mapping[str, str],
+    profile: str,
+    credentials: Credentials,
+    region: str | None,
+    account_id: str | None = None,
 ) -> dict[str, str]:
     child = {k: v for k, v in outer.items() if k not in SCRUBBED}
     child["AWS_VAULT"] = profile
     # The region was resolved with AWS_REGION/AWS_DEFAULT_REGION already applied.
-    child.update(credential_variables(credentials, region))
+    child.update(credential_variables(credentials, region, account_id))
     return child

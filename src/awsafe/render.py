@@ -22,8 +22,11 @@ def _rfc3339(moment: dt.datetime) -> str:
 FORMATS = ("env", "export-env", "ini", "json")
 
 
-def credential_variables(credentials: Credentials, region: str | None) -> list[tuple[str, str]]:
-    """The variables SDKs read, in aws-vault's order."""
+def credential_variables(
+    credentials: Credentials, region: str | None, account_id: str | None = None
+) -> list[tuple[str, str]]:
+    """The variables SDKs read, in aws-vault's order; AWS_ACCOUNT_ID (account-based endpoints)
+    where the config says the account (config.profile.resolve_account_id)."""
     variables = [
         ("AWS_ACCESS_KEY_ID", credentials.access_key_id),
         ("AWS_SECRET_ACCESS_KEY", credentials.secret_access_key),
@@ -32,16 +35,22 @@ def credential_variables(credentials: Credentials, region: str | None) -> list[t
         variables.append(("AWS_SESSION_TOKEN", credentials.session_token))
     if credentials.expires_at is not None:
         variables.append(("AWS_CREDENTIAL_EXPIRATION", _rfc3339(credentials.expires_at)))
+    if account_id:
+        variables.append(("AWS_ACCOUNT_ID", account_id))
     if region:
         variables += [("AWS_REGION", region), ("AWS_DEFAULT_REGION", region)]
     return variables
 
 
-def render_env(credentials: Credentials, region: str | None, *, prefix: str = "") -> str:
-    return "".join(f"{prefix}{k}={v}\n" for k, v in credential_variables(credentials, region))
+def render_env(
+    credentials: Credentials, region: str | None, *, prefix: str = "", account_id: str | None = None
+) -> str:
+    return "".join(f"{prefix}{k}={v}\n" for k, v in credential_variables(credentials, region, account_id))
 
 
-def render_ini(credentials: Credentials, region: str | None, profile: str) -> str:
+def render_ini(
+    credentials: Credentials, region: str | None, profile: str, account_id: str | None = None
+) -> str:
     lines = [
         f"[{profile}]",  # the credentials-file form, as aws-vault writes it since v7.2
         f"aws_access_key_id = {credentials.access_key_id}",
@@ -51,13 +60,16 @@ def render_ini(credentials: Credentials, region: str | None, profile: str) -> st
         lines.append(f"aws_session_token = {credentials.session_token}")
     if credentials.expires_at is not None:
         lines.append(f"aws_credential_expiration = {_rfc3339(credentials.expires_at)}")
+    if account_id:
+        lines.append(f"aws_account_id = {account_id}")
     if region:
         lines.append(f"region = {region}")
     return "\n".join(lines) + "\n"
 
 
-def render_credential_process(credentials: Credentials) -> str:
-    """The credential_process wire format: Version 1, Expiration only when temporary."""
+def render_credential_process(credentials: Credentials, account_id: str | None = None) -> str:
+    """The credential_process wire format: Version 1, Expiration only when temporary, AccountId
+    (read by the SDKs since 2024) only when known."""
     document: dict[str, object] = {
         "Version": 1,
         "AccessKeyId": credentials.access_key_id,
@@ -67,16 +79,24 @@ def render_credential_process(credentials: Credentials) -> str:
         document["SessionToken"] = credentials.session_token
     if credentials.expires_at is not None:
         document["Expiration"] = _rfc3339(credentials.expires_at)
+    if account_id:
+        document["AccountId"] = account_id
     import json
 
     return json.dumps(document, indent=2) + "\n"
 
 
-def render(format_name: str, credentials: Credentials, region: str | None, profile: str) -> str:
+def render(
+    format_name: str,
+    credentials: Credentials,
+    region: str | None,
+    profile: str,
+    account_id: str | None = None,
+) -> str:
     if format_name == "json":
-        return render_credential_process(credentials)
+        return render_credential_process(credentials, account_id)
     if format_name == "ini":
-        return render_ini(credentials, region, profile)
+        return render_ini(credentials, region, profile, account_id)
     if format_name == "export-env":
-        return render_env(credentials, region, prefix="export ")
-    return render_env(credentials, region)
+        return render_env(credentials, region, prefix="export ", account_id=account_id)
+    return render_env(credentials, region, account_id=account_id)

@@ -107,6 +107,22 @@ def test_what_the_agent_renders_is_what_the_command_prints_by_itself(
     assert through_agent.returncode == 0, through_agent.stderr
     assert "awsafe.agentlink.lean" in modules and "json" not in modules
     assert through_agent.stdout == by_itself.stdout
+    assert "123456789012" in through_agent.stdout  # AWS_ACCOUNT_ID / AccountId, rendered by the agent
+    assert [c[0] for c in sts_calls(seed)] == ["AssumeRole"]
+
+
+def test_exec_through_the_agent_gives_the_child_the_account_id(
+    seed: Seed, agent_place: AgentPlace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    printer = [sys.executable, "-c", "import os; print(os.environ.get('AWS_ACCOUNT_ID'))"]
+    by_itself = run_awsafe("exec", "test", "--", *printer, env={**seed.env, "AWSAFE_AGENT": "off"})
+    assert by_itself.stdout.strip() == "123456789012", by_itself.stderr
+    agent_place.start(seed.env)
+    without_passphrase(monkeypatch)
+    through_agent, modules = run_traced(seed, "exec", "test", "--", *printer)
+    assert through_agent.returncode == 0, through_agent.stderr
+    assert "awsafe.agentlink.client" in modules  # the fast path's exec, answered by the agent
+    assert through_agent.stdout == by_itself.stdout
     assert [c[0] for c in sts_calls(seed)] == ["AssumeRole"]
 
 

@@ -32,7 +32,9 @@ def test_export_json_shape(seed: Seed) -> None:
         "SecretAccessKey",
         "SessionToken",
         "Expiration",
+        "AccountId",  # the role's account (issue 13); the AWS CLI and boto3 below accept it
     }
+    assert document["AccountId"] == "123456789012"
     assert document["Expiration"].endswith("Z") and "." not in document["Expiration"]
     assert result.stderr == ""
 
@@ -89,6 +91,7 @@ def test_export_env_formats_carry_the_same_credentials(seed: Seed) -> None:
         "export AWS_SECRET_ACCESS_KEY",
         "export AWS_SESSION_TOKEN",
         "export AWS_CREDENTIAL_EXPIRATION",
+        "export AWS_ACCOUNT_ID",
         "export AWS_REGION",
         "export AWS_DEFAULT_REGION",
     ]

@@ -54,6 +54,7 @@ def test_every_format_matches_the_full_path(seed: Seed) -> None:
             "--debug", "export", "--format", format_name, "test", env=seed.env
         )  # --debug: full path
         assert hot.stdout == full.stdout
+        assert "123456789012" in hot.stdout  # the role's account (AWS_ACCOUNT_ID), from the record
 
 
 def test_exec_hit_gives_the_child_the_same_environment(seed: Seed) -> None:
@@ -70,8 +71,10 @@ def test_exec_hit_gives_the_child_the_same_environment(seed: Seed) -> None:
         "AWS_REGION",
         "AWS_DEFAULT_REGION",
         "AWS_VAULT",
+        "AWS_ACCOUNT_ID",
     ):
         assert one[name] == two[name]
+    assert two["AWS_ACCOUNT_ID"] == "123456789012"
     assert "AWSAFE_FILE_PASSPHRASE" not in two and "AWS_PROFILE" not in two
 
 
@@ -109,7 +112,9 @@ def test_memo_holds_no_secret_and_is_private(seed: Seed) -> None:
         '"test"',  # not even the profile name
     ):
         assert secret not in text
-    assert set(json.loads(text)) == {"item", "digest", "region", "backend", "file_dir", "seal"}
+    record = json.loads(text)
+    assert set(record) == {"item", "digest", "region", "account_id", "backend", "file_dir", "seal"}
+    assert record["account_id"] == "123456789012"  # the role's account: not a secret, sealed with the rest
 
 
 def test_without_a_passphrase_in_the_environment_the_full_path_decides(seed: Seed, tmp_path: Path) -> None:

@@ -95,7 +95,10 @@ def _rendered_if_asked(frame: dict[str, Any], reply: dict[str, Any]) -> dict[str
     if fmt not in FORMATS or served is None:
         return {"op": "decline", "reason": "cannot render that"}
     credentials, region = served
-    return {"op": "rendered", "text": render(str(fmt), credentials, region, str(frame["request"]["profile"]))}
+    account_id = reply.get("account_id")
+    profile = str(frame["request"]["profile"])
+    text = render(str(fmt), credentials, region, profile, account_id if isinstance(account_id, str) else None)
+    return {"op": "rendered", "text": text}
 
 
 def _send_final(conversation: Conversation, reply: dict[str, Any]) -> None:
@@ -151,7 +154,8 @@ def _serve(
             }
         else:
             served = engine.local_credentials(request, env, mfa, remember=False, chain=chain)
-            credentials, region, extra = served.credentials, served.region, {}
+            credentials, region = served.credentials, served.region
+            extra = {"account_id": served.account_id}
     finally:
         notices.flush()
     if not credentials.is_temporary or credentials.expires_at is None:
@@ -169,11 +173,11 @@ def parse_request(value: object) -> CredentialRequest:
     if not isinstance(profile, str) or not profile:
         raise Declined("malformed request: no profile")
     texts = {name: value.get(name) for name in ("region", "duration")}
-    flags = {name: value.get(name, False) for name in ("no_session", "server_running")}
+    flags = {name: value.get(name, False) for name in ("no_session", "server_running", "sso_no_browser")}
     if not all(v is None or isinstance(v, str) for v in texts.values()):
         raise Declined("malformed request: region and duration are text or null")
     if not all(isinstance(v, bool) for v in flags.values()):
-        raise Declined("malformed request: no_session and server_running are true or false")
+        raise Declined("malformed request: no_session, server_running, sso_no_browser are true or false")
     # mfa_token is not taken: a code goes through the relayed prompt, asked of the client.
     return CredentialRequest(
         profile=profile,
@@ -181,6 +185,7 @@ def parse_request(value: object) -> CredentialRequest:
         duration=texts["duration"],
         no_session=bool(flags["no_session"]),
         server_running=bool(flags["server_running"]),
+        sso_no_browser=bool(flags["sso_no_browser"]),
     )
 
 

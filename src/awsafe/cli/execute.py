@@ -10,18 +10,22 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, NoReturn
 
 from awsafe.childenv import render_child_environment
+from awsafe.cli.picker import choose_profile
 from awsafe.environment import Environment
 from awsafe.errors import CommandError, ExitCode, UsageError
 from awsafe.process_guard import make_undumpable
 from awsafe.wiring.agent import AgentProvider
 from awsafe.wiring.engine import Engine
-from awsafe.wiring.options import CredentialRequest, GlobalOptions
+from awsafe.wiring.options import CredentialRequest, GlobalOptions, parse_switch
 
 if TYPE_CHECKING:
     from awsafe.cli.serve import Endpoint, ImdsEndpoint
 
 log = logging.getLogger(__name__)
 Execve = Callable[[str, list[str], dict[str, str]], object]
+# AWSAFE_* first, aws-vault's spelling as the fallback (docs/environment.md)
+DURATION_VARIABLES = ("AWSAFE_DURATION", "AWS_VAULT_DURATION")
+STDOUT_VARIABLES = ("AWSAFE_STDOUT", "AWS_VAULT_STDOUT")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,17 +40,21 @@ class ExecOptions:
     imds_v1: bool = False
     # The command came without '--' (`exec PROFILE word`): the word may be a pasted secret.
     unmarked: bool = False
+    json: bool = False  # -j/--json: print credential_process JSON, run nothing (aws-vault's)
 
     @classmethod
     def from_args(cls, args: argparse.Namespace, tail: list[str], env: Environment) -> ExecOptions:
         return cls(
-            request=credential_request(args, env, server_running=args.ecs_server or args.ec2_server),
+            request=credential_request(
+                args, env, server_running=args.ecs_server or args.ec2_server, sign_in_without_browser=True
+            ),
             command=list(args.args) + tail,
             ecs_server=args.ecs_server,
             ec2_server=args.ec2_server,
             lazy=args.lazy,
             imds_v1=args.imds_v1,
             unmarked=bool(args.args),
+            json=args.json,
         )
 
     @property
@@ -59,6 +67,13 @@ class ExecOptions:
         if self.ecs_server and self.ec2_server:
             raise UsageError("--ecs-server and --ec2-server cannot be combined: choose one protocol")
         server = self.server_flag
+        if self.json and server:
+            raise UsageError(f"--json cannot be combined with {server}: --json runs no command")
+        if self.json and self.command:
+            raise UsageError(
+                "--json prints credentials and runs no command",
+                hint="drop the command, or drop --json to run it",
+            )
         if self.lazy and not server:
             raise UsageError("--lazy only applies with --ecs-server or --ec2-server")
         if self.imds_v1 and not self.ec2_server:
@@ -111,13 +126,47 @@ def configure(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="with a server: fetch credentials on the first request, not before",
     )
+    parser.add_argument(
+        "-j",
+        "--json",
+        action="store_true",
+        help="print the credentials as credential_process JSON (as export --format json); run nothing",
+    )
+    stdout_flag(parser)
     parser.set_defaults(run=run)
 
 
+def stdout_flag(parser: argparse.ArgumentParser) -> None:
+    """`--stdout` of exec and export (aws-vault's name): an SSO sign-in shows its URL instead of
+    opening a browser. The URL goes to stderr, since stdout carries the credentials."""
+    parser.add_argument(
+        "--stdout",
+        action="store_true",
+        help="an IAM Identity Center sign-in prints its URL instead of opening a browser "
+        "(env AWSAFE_STDOUT / AWS_VAULT_STDOUT)",
+    )
+
+
+def stdout_default(args: argparse.Namespace, env: Environment) -> bool:
+    """--stdout, else AWSAFE_STDOUT, else AWS_VAULT_STDOUT (the first one set decides)."""
+    if getattr(args, "stdout", False):
+        return True
+    for name in STDOUT_VARIABLES:
+        if env.environ.get(name):
+            return parse_switch(env.environ[name], name)
+    return False
+
+
 def credential_request(
-    args: argparse.Namespace, env: Environment, *, server_running: bool = False
+    args: argparse.Namespace,
+    env: Environment,
+    *,
+    server_running: bool = False,
+    sign_in_without_browser: bool = False,
 ) -> CredentialRequest:
-    """The credential flags shared by exec and export; the profile defaults to $AWS_PROFILE."""
+    """The credential flags shared by exec, export and login; the profile defaults to
+    $AWS_PROFILE, --duration to AWSAFE_DURATION / AWS_VAULT_DURATION; ``sign_in_without_browser``:
+    --stdout (or its variables) is about the SSO sign-in (exec, export), not login's own URL."""
     from awsafe.credentials.fastpath import fast_path_key
 
     profile = args.profile or env.get("AWS_PROFILE") or "default"
@@ -125,19 +174,34 @@ def credential_request(
         profile=profile,
         fast_path_key=fast_path_key(profile, env.environ),
         region=args.region,
-        duration=args.duration,
+        duration=args.duration or env.get(*DURATION_VARIABLES),
         no_session=args.no_session,
         mfa_token=args.mfa_token,
         server_running=server_running,
+        sso_no_browser=sign_in_without_browser and stdout_default(args, env),
     )
 
 
 def run(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: Environment) -> int:
     exec_options = ExecOptions.from_args(args, tail, env)
     exec_options.validate(env, options)
+    picked = choose_profile(exec_options.request, bool(args.profile), env)
+    exec_options = dataclasses.replace(exec_options, request=picked)
+    if exec_options.json:
+        return print_credential_process(exec_options.request, options, env)
     if exec_options.server_flag:
         return exec_with_server(exec_options, options, env)
     return exec_command(exec_options, options, env)
+
+
+def print_credential_process(request: CredentialRequest, options: GlobalOptions, env: Environment) -> int:
+    """`exec --json`: exactly what `export --format json` prints (aws-vault runs its export)."""
+    from awsafe.render import render
+
+    answer = Engine(options, env).credentials(request)
+    env.stdout.write(render("json", answer.credentials, answer.region, request.profile, answer.account_id))
+    env.stdout.flush()
+    return ExitCode.OK
 
 
 def _command_or_shell(command: list[str], env: Environment, profile: str) -> list[str]:
@@ -195,7 +259,9 @@ def exec_command(
     request = exec_options.request
     # the fast path leaves starting $SHELL to the full path: no record for it
     answer = Engine(options, env).credentials(request, remember=bool(exec_options.command))
-    child_env = render_child_environment(env.environ, request.profile, answer.credentials, answer.region)
+    child_env = render_child_environment(
+        env.environ, request.profile, answer.credentials, answer.region, answer.account_id
+    )
     command = _command_or_shell(exec_options.command, env, request.profile)
     env.stdout.flush()
     env.stderr.flush()

@@ -25,12 +25,13 @@ if TYPE_CHECKING:
 
 
 def parse_fast_path_argv(
-    argv: Sequence[str], environ: Mapping[str, str]
+    argv: Sequence[str], environ: Mapping[str, str], *, at_terminal: bool = False
 ) -> tuple[str, str, str, list[str]] | None:
     """(command, profile, format, child argv) for the plain forms the fast path serves, else None.
 
     ``export [--format F] [PROFILE]`` and ``exec [PROFILE] [-- CMD ...]``; any other flag
-    sends the call to the full CLI.
+    sends the call to the full CLI, and so does no profile at all ``at_terminal`` (stdin and
+    stderr a terminal), where the full path offers its profile picker.
     """
     if not argv or argv[0] not in ("export", "exec"):
         return None
@@ -55,6 +56,8 @@ def parse_fast_path_argv(
         else:
             positional.append(word)
     if len(positional) > 1 or format_name not in FORMATS:
+        return None
+    if not positional and not environ.get("AWS_PROFILE") and at_terminal:
         return None
     profile = positional[0] if positional else environ.get("AWS_PROFILE") or "default"
     return command, profile, format_name, child
@@ -131,7 +134,9 @@ def try_fast_path(argv: Sequence[str], environ: Mapping[str, str]) -> int | None
     """Serve the call from the cache and return its exit code (exec does not return); else None."""
     if environ.get("AWS_VAULT"):
         return None  # the full path explains why it refuses
-    parsed = parse_fast_path_argv(argv, environ)
+    if environ.get("AWSAFE_DURATION") or environ.get("AWS_VAULT_DURATION"):
+        return None  # a --duration by default: never a plain request (the agent would drop it)
+    parsed = parse_fast_path_argv(argv, environ, at_terminal=os.isatty(0) and os.isatty(2))
     if parsed is None:
         return None
     command, profile, format_name, child = parsed
@@ -145,8 +150,11 @@ def try_fast_path(argv: Sequence[str], environ: Mapping[str, str]) -> int | None
     if reply is not None:
         from awsafe.agentlink.request import parse_served
 
-        found = parse_served(reply)
-        code = report_agent_error(reply) if found is None and reply.get("op") == "error" else None
+        served = parse_served(reply)
+        if served is not None:
+            account_id = reply.get("account_id")
+            found = (*served, account_id if isinstance(account_id, str) else None)
+        code = report_agent_error(reply) if served is None and reply.get("op") == "error" else None
         if code is not None:
             return code
     if found is None:
@@ -158,16 +166,16 @@ def try_fast_path(argv: Sequence[str], environ: Mapping[str, str]) -> int | None
         found = read_fast_path_credentials(profile, environ, min_ttl)
     if found is None:
         return None
-    credentials, region = found
+    credentials, region, account_id = found
     if command == "export":
         from awsafe.render import render
 
-        sys.stdout.write(render(format_name, credentials, region, profile))
+        sys.stdout.write(render(format_name, credentials, region, profile, account_id))
         sys.stdout.flush()
         return 0
     from awsafe.childenv import render_child_environment
 
-    child_env = render_child_environment(environ, profile, credentials, region)
+    child_env = render_child_environment(environ, profile, credentials, region, account_id)
     try:
         os.execvpe(child[0], child, child_env)
     except OSError:

@@ -16,7 +16,8 @@ import datetime as dt
 import logging
 import os
 
-from awsafe.cli.execute import credential_request
+from awsafe.cli.execute import credential_request, stdout_default
+from awsafe.cli.picker import choose_profile
 from awsafe.environment import Environment
 from awsafe.errors import ExitCode, LoginError, UsageError
 from awsafe.process_guard import make_undumpable
@@ -43,7 +44,7 @@ class LoginOptions:
         return cls(
             request=credential_request(args, env),
             path=args.path,
-            to_stdout=args.stdout,
+            to_stdout=stdout_default(args, env),  # aws-vault: AWS_VAULT_STDOUT too
             auto_logout=args.auto_logout,
             tail=tuple(tail),
         )
@@ -57,7 +58,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("profile", nargs="?", help="profile name (default: $AWS_PROFILE)")
     parser.add_argument("--path", metavar="PATH", help="console page to open (e.g. /s3/home) or an https URL")
     parser.add_argument(
-        "-s", "--stdout", action="store_true", help="print the sign-in URL instead of opening a browser"
+        "-s",
+        "--stdout",
+        action="store_true",
+        help="print the sign-in URL instead of opening a browser (env AWSAFE_STDOUT / AWS_VAULT_STDOUT)",
     )
     parser.add_argument(
         "-a", "--auto-logout", action="store_true", help="sign out of any other console session first"
@@ -68,6 +72,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, tail: list[str], options: GlobalOptions, env: Environment) -> int:
     login_options = LoginOptions.from_args(args, tail, env)
     login_options.validate(env, options)
+    picked = choose_profile(login_options.request, bool(args.profile), env)
+    login_options = dataclasses.replace(login_options, request=picked)
     return open_console(login_options, options, env)
 
 

@@ -9,7 +9,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 
-from awsafe import __version__
+from awsafe.cli.version import render_version
 from awsafe.environment import Environment
 from awsafe.errors import AwsafeError, ExitCode, UsageError
 from awsafe.process_guard import disable_core_dumps
@@ -74,7 +74,7 @@ def _credential_flags(parser: argparse.ArgumentParser) -> None:
         "-d",
         "--duration",
         metavar="DURATION",
-        help="duration of the session or role (e.g. 1h, 30m)",
+        help="duration of the session or role (e.g. 1h, 30m; env AWSAFE_DURATION / AWS_VAULT_DURATION)",
     )
     parser.add_argument(
         "-n",
@@ -87,10 +87,23 @@ def _credential_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from awsafe.cli import add, agent, clear, execute, export, listing, login, remove, rotate, server, sso
+    from awsafe.cli import (
+        add,
+        agent,
+        clear,
+        execute,
+        export,
+        listing,
+        login,
+        remove,
+        rotate,
+        server,
+        sso,
+        version,
+    )
 
     parser = _Parser(prog="awsafe", description="A vault for AWS credentials.")
-    parser.add_argument("--version", action="version", version=f"awsafe {__version__}")
+    parser.add_argument("-v", "--version", action="version", version=render_version())
     _global_flags(parser, top=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
@@ -122,6 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
         command("agent", "Unlock the vault once and serve temporary credentials to your awsafe commands"),
         lambda sub: _global_flags(sub, top=False),
     )
+    version.configure(command("version", "Print the version (as --version does)"))
     return parser
 
 

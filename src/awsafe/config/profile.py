@@ -5,13 +5,14 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from awsafe.durations import parse_whole_number
 from awsafe.errors import ConfigError
 
 ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$", re.ASCII)
 SESSION_NAME = re.compile(r"^[\w+=,.@-]{2,64}$", re.ASCII)
+ACCOUNT_ID = re.compile(r"^\d{12}$", re.ASCII)
 MIN_ROLE_DURATION = dt.timedelta(seconds=900)
 MAX_ROLE_DURATION = dt.timedelta(seconds=43200)
 
@@ -38,6 +39,8 @@ SOURCE_KEYS = frozenset(
         "credential_process",
         "credential_source",
         "include_profile",
+        # whose account the credentials are: [default]'s would be wrong for every other profile
+        "aws_account_id",
     }
 )
 
@@ -73,6 +76,7 @@ class ProfileConfig:
     web_identity_token_process: str | None = None
     credential_process: str | None = None
     credential_source: str | None = None
+    aws_account_id: str | None = None  # the SDKs' key: the account of this profile's own keys
 
     @property
     def has_sso(self) -> bool:
@@ -155,6 +159,12 @@ def build_profile(
             f"{_where(wheres, 'transitive_session_tags', where)}: transitive_session_tags names "
             f"{', '.join(unknown)}, which session_tags does not set"
         )
+    account_id = get("aws_account_id")
+    if account_id is not None and not ACCOUNT_ID.match(account_id):
+        raise ConfigError(
+            f"{_where(wheres, 'aws_account_id', where)}: aws_account_id {account_id!r} is not "
+            "a 12-digit AWS account id"
+        )
     source_profile = get("source_profile")
     return ProfileConfig(
         name=name,
@@ -183,4 +193,25 @@ def build_profile(
         web_identity_token_process=get("web_identity_token_process"),
         credential_process=get("credential_process"),
         credential_source=get("credential_source"),
+        aws_account_id=account_id,
     )
+
+
+def resolve_account_id(chain: Sequence[ProfileConfig]) -> str | None:
+    """The account of the chain's credentials, where the config says it (docs/config.md#aws_account_id).
+
+    The SDKs' rules: a role's credentials are its role_arn's account; an SSO profile's, its
+    sso_account_id; a profile's own keys (or credential_process), its ``aws_account_id``. A
+    profile with a source_profile and no role uses its source's credentials, so the search goes
+    on there. None when nothing says it: the SDKs then use their regional endpoints.
+    """
+    for profile in chain:
+        if profile.role_arn:
+            return profile.role_arn.split(":")[4]
+        if profile.has_sso:
+            return profile.sso_account_id
+        if profile.aws_account_id:
+            return profile.aws_account_id
+        if profile.source_profile is None:
+            return None
+    return None

@@ -162,8 +162,9 @@ def _open_store(record: dict[str, Any], environ: Mapping[str, str]) -> Any:
 
 def read_fast_path_credentials(
     profile: str, environ: Mapping[str, str], min_ttl_seconds: int
-) -> tuple[Credentials, str | None] | None:
-    """The cached session of ``profile`` and its region, found through the fast path record; else None.
+) -> tuple[Credentials, str | None, str | None] | None:
+    """The cached session of ``profile``, its region and account id, found through the fast path
+    record; else None.
 
     Never raises for a missing, foreign or stale record or session: all of them are a miss.
     """
@@ -180,5 +181,9 @@ def read_fast_path_credentials(
     credentials = read_fresh(store, item, digest, min_ttl_seconds, profile)
     if credentials is None or not _seal_matches(key, record, credentials.secret_access_key):
         return None
-    region = record.get("region")
-    return credentials, region if isinstance(region, str) else None
+    region, account_id = record.get("region"), record.get("account_id")
+    return (
+        credentials,
+        region if isinstance(region, str) else None,
+        account_id if isinstance(account_id, str) else None,
+    )

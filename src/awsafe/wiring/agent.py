@@ -97,6 +97,7 @@ def ask_agent_for(
             "duration": request.duration,
             "no_session": request.no_session,
             "server_running": request.server_running,
+            "sso_no_browser": request.sso_no_browser,
         },
         env.environ,
         env.home,

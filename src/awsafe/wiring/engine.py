@@ -15,7 +15,7 @@ import datetime as dt
 import threading
 
 from awsafe.agentlink.request import resolve_vault_identity
-from awsafe.config.profile import ProfileConfig
+from awsafe.config.profile import ProfileConfig, resolve_account_id
 from awsafe.credentials.provider import Provider
 from awsafe.credentials.rules import MfaCodes
 from awsafe.environment import Environment
@@ -40,6 +40,11 @@ class Answer:
     @property
     def region(self) -> str | None:
         return self.chain[0].region
+
+    @property
+    def account_id(self) -> str | None:
+        """AWS_ACCOUNT_ID, where the config says whose credentials these are."""
+        return resolve_account_id(self.chain)
 
 
 class Engine:
@@ -143,11 +148,21 @@ class Engine:
         chain = chain or self.profile_chain(request, env)
         provider = self.local_provider(chain, request, env, mfa)
         credentials = provider.retrieve()
+        answer = Answer(credentials, chain)
         # No fast path record for a role over the outer keys: the fast path cannot see them (it
         # keys on no secret), and other keys must mean another session.
         if remember and not any(profile.credential_source == "Environment" for profile in chain):
-            region = chain[0].region
-            remember_for_fast_path(self.options, env, request, self.store, provider, credentials, region)
+            remember_for_fast_path(
+                self.options,
+                env,
+                request,
+                self.store,
+                provider,
+                credentials,
+                answer.region,
+                answer.account_id,
+            )
+        return answer
         return Answer(credentials, chain)
 
     def console_credentials(

@@ -35,6 +35,23 @@ class CredentialRequest:
     mfa_token: str | None = dataclasses.field(default=None, repr=False)
     server_running: bool = False
     fast_path_key: str = ""  # the fast path record's name, taken before the config is read
+    # --stdout / AWSAFE_STDOUT / AWS_VAULT_STDOUT: an SSO sign-in prints its URL, opens no browser
+    sso_no_browser: bool = False
+
+
+TRUE_WORDS = ("1", "true", "yes", "on")
+FALSE_WORDS = ("", "0", "false", "no", "off")
+
+
+def parse_switch(value: str | None, name: str) -> bool:
+    """An on/off variable (``AWS_VAULT_STDOUT``): 1/true/yes/on or 0/false/no/off, any case;
+    anything else is refused rather than guessed."""
+    word = (value or "").strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise UsageError(f"{name} must be true or false (1/0, yes/no, on/off), got {value!r}")
 
 
 def checked_duration(text: str) -> dt.timedelta:

@@ -21,7 +21,7 @@ from awsafe.vault.base import Store
 from awsafe.wiring.mfa import mfa_codes
 from awsafe.wiring.options import CredentialRequest, GlobalOptions, session_options
 from awsafe.wiring.sessions import session_cache
-from awsafe.wiring.sso import sso_providers
+from awsafe.wiring.sso import SignInFlags, sso_providers
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ def build_provider(
         env.clock,
         cache=session_cache(store, env, keys),
         mfa=mfa or mfa_codes(options, env, request),
-        sso=sso_providers(store, env),
+        sso=sso_providers(store, env, SignInFlags(no_browser=request.sso_no_browser)),
         outer=OuterSources(env.environ, resolve_outer_keys(env.environ)),
     )
     provider = builder.build(chain)

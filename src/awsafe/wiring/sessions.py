@@ -36,6 +36,7 @@ def remember_for_fast_path(
     provider: Provider,
     credentials: Credentials,
     region: str | None,
+    account_id: str | None = None,
 ) -> None:
     """Tell the fast path where this request's session lives, when a plain call could find it again.
 
@@ -57,6 +58,7 @@ def remember_for_fast_path(
         "item": PREFIX + provider.key.name,
         "digest": provider.key.digest,
         "region": region,
+        "account_id": account_id,  # sealed with the rest: the fast path prints what the full path does
         **location,
     }
     seal = render_fast_path_seal(request.fast_path_key, record, credentials.secret_access_key)

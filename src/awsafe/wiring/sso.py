@@ -92,14 +92,15 @@ def sso_tokens(store: Store, env: Environment, flags: SignInFlags = SignInFlags(
     )
 
 
-def sso_providers(store: Store, env: Environment) -> SsoProviders:
-    """Build, on a cache miss, the provider of an SSO profile's role credentials."""
+def sso_providers(store: Store, env: Environment, flags: SignInFlags = SignInFlags()) -> SsoProviders:
+    """Build, on a cache miss, the provider of an SSO profile's role credentials; ``flags``: how
+    a sign-in it needs goes (`exec`/`export --stdout`: print the URL, open no browser)."""
 
     def build(profile: ProfileConfig) -> Provider:
         from awsafe.credentials.sso import SsoRoleProvider
         from awsafe.sso.settings import role_of
 
-        return SsoRoleProvider(sso_tokens(store, env), role_of(profile), profile=profile.name)
+        return SsoRoleProvider(sso_tokens(store, env, flags), role_of(profile), profile=profile.name)
 
     return build
 
