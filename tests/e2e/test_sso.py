@@ -257,29 +257,9 @@ def test_device_code_flow_under_exec_serves_the_cli(sso: SsoWorld) -> None:
 
 def test_login_stdout_prints_the_url_and_opens_no_browser(sso: SsoWorld) -> None:
     """`sso login --stdout`: the user opens the printed URL; here a GET that follows it."""
-    import os
-    import urllib.request
-
-    process = subprocess.Popen(
-        [str(BIN / "awsafe"), "sso", "login", "--stdout"],
-        env={**os.environ, **sso.env},
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    assert process.stdout is not None
-    url = ""
-    for line in process.stdout:
-        if "/authorize?" in line:
-            url = line.split()[-1]
-            break
-    assert url.startswith(sso.fake.url + "/authorize?")
-    with urllib.request.urlopen(url, timeout=10) as page:  # follows the redirect to the listener
-        assert page.status == 200
-    _, stderr = process.communicate(timeout=30)
-    assert process.returncode == 0, stderr
+    result = sso.sign_in_at_printed_url(["sso", "login", "--stdout"], url_on="stdout")
+    assert result.returncode == 0, result.stderr
+    stderr = result.stderr
     assert "Signed in to sso-session 'corp'" in stderr
     assert sso.opened() == []
     assert sso.fake.authorizations_started == 1

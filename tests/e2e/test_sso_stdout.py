@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import urllib.request
 
 import pytest
 
@@ -25,26 +24,9 @@ from tests.support.worlds import BIN, SsoWorld
 def test_stdout_prints_the_sign_in_url_and_opens_no_browser(
     sso: SsoWorld, argv: list[str], env: dict[str, str]
 ) -> None:
-    process = subprocess.Popen(
-        [str(BIN / "awsafe"), *argv],
-        env={**os.environ, **sso.env, **env},
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    assert process.stderr is not None
-    url = ""
-    for line in process.stderr:
-        if "/authorize?" in line:
-            url = line.split()[-1]
-            break
-    assert url.startswith(sso.fake.url + "/authorize?")
-    with urllib.request.urlopen(url, timeout=10) as page:  # follows the redirect to the listener
-        assert page.status == 200
-    stdout, stderr = process.communicate(timeout=30)
-    assert process.returncode == 0, stderr
+    result = sso.sign_in_at_printed_url(argv, env, url_on="stderr")
+    assert result.returncode == 0, result.stderr
+    stdout = result.stdout
     document = json.loads(stdout)  # the URL did not go into the credentials
     assert document["Version"] == 1
     assert document["AccountId"] == "111111111111"  # an SSO profile's account is its sso_account_id

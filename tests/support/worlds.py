@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -122,6 +123,33 @@ class SsoWorld:
     def opened(self) -> list[str]:
         """The URLs the browser double was given."""
         return self.browser_log.read_text().split() if self.browser_log.exists() else []
+
+    def sign_in_at_printed_url(
+        self, argv: list[str], env: dict[str, str] | None = None, *, url_on: str
+    ) -> subprocess.CompletedProcess[str]:
+        """Run `awsafe *argv`, which prints an IAM Identity Center sign-in URL on ``url_on``
+        ("stdout" or "stderr") instead of opening a browser; follow that URL as its user would
+        (a GET following the redirect to awsafe's listener) and return the finished run, the
+        output read before the URL left out."""
+        import urllib.request
+
+        process = subprocess.Popen(
+            [str(BIN / "awsafe"), *argv],
+            env={**os.environ, **self.env, **(env or {})},
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        stream = process.stdout if url_on == "stdout" else process.stderr
+        assert stream is not None
+        url = next((line.split()[-1] for line in stream if "/authorize?" in line), "")
+        assert url.startswith(self.fake.url + "/authorize?"), url
+        with urllib.request.urlopen(url, timeout=10) as page:  # follows the redirect to the listener
+            assert page.status == 200
+        stdout, stderr = process.communicate(timeout=30)
+        return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
 
     def oidc_calls(self, grant: str | None = None) -> list[SsoCall]:
         calls = [c for c in self.fake.calls() if c.operation in OIDC_OPERATIONS]
