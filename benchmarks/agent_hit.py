@@ -22,7 +22,6 @@ the warm-up cached, and moto must see no AssumeRole during the timed runs.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -31,28 +30,26 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `benchmarks.*
 from benchmarks.agentworld import AgentProcess, without_passphrase  # noqa: E402
 from benchmarks.checks import same_key  # noqa: E402
 from benchmarks.configs import config_text  # noqa: E402
-from benchmarks.measuring import BenchError, Timed, must_succeed, round_robin, say, say_failed  # noqa: E402
+from benchmarks.measuring import BenchError, Timed, must_succeed, round_robin, say  # noqa: E402
 from benchmarks.reporting import Row, render_machine, render_table, verdict  # noqa: E402
 from benchmarks.worlds import (  # noqa: E402
     AWS,
     AWSAFE,
     EXPORT,
     PYTHON,
+    THROWAWAY_KEYRING,
     Moto,
     add_demo,
     aws_cli_home,
     awsafe_home,
     base_environment,
     file_vault_home,
-    temporary_root,
+    run_with_moto,
     venv_ready,
     warm_aws_cli,
     warm_awsafe,
 )
 
-THROWAWAY_KEYRING = os.environ.get("AWSAFE_BENCH_SECRET_SERVICE") == "throwaway" and bool(
-    os.environ.get("DBUS_SESSION_BUS_ADDRESS")
-)
 AWS_STS_COMMAND = [str(AWS), "sts", "get-caller-identity", "--profile", "test"]
 GOAL_FLOOR = 2.0
 GOAL_CLI = 10.0
@@ -74,12 +71,7 @@ def main() -> int:
         return 2
     if not THROWAWAY_KEYRING:
         say("not inside scripts/bench's throwaway keyring: the keychain+agent part is SKIPPED")
-    with temporary_root("awsafe-bench-agent-", args.keep) as root, Moto() as moto:
-        try:
-            return bench(args, root, moto)
-        except BenchError as e:
-            say_failed(e)
-            return 1
+    return run_with_moto("awsafe-bench-agent-", args.keep, lambda root, moto: bench(args, root, moto))
 
 
 def bench(args: argparse.Namespace, root: Path, moto: Moto) -> int:

@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `benchmarks.*
 
 from benchmarks.agentworld import AgentProcess  # noqa: E402
 from benchmarks.configs import EXTERNAL_ID, config_text  # noqa: E402
-from benchmarks.measuring import BenchError, must_succeed, percentile_ms, read_cpu_seconds, say, say_failed  # noqa: E402
+from benchmarks.measuring import BenchError, must_succeed, percentile_ms, read_cpu_seconds, say  # noqa: E402
 from benchmarks.reporting import print_verdicts, render_machine  # noqa: E402
 from benchmarks.worlds import (  # noqa: E402
     AWSAFE,
@@ -43,7 +43,7 @@ from benchmarks.worlds import (  # noqa: E402
     add_demo,
     base_environment,
     file_vault_home,
-    temporary_root,
+    run_with_moto,
     venv_ready,
     warm_awsafe,
 )
@@ -81,12 +81,7 @@ def main() -> int:
     args = parse_args()
     if not venv_ready(AWSAFE):
         return 2
-    with temporary_root("awsafe-bench-agent-load-", args.keep) as root, Moto() as moto:
-        try:
-            return bench(args, root, moto)
-        except BenchError as e:
-            say_failed(e)
-            return 1
+    return run_with_moto("awsafe-bench-agent-load-", args.keep, lambda root, moto: bench(args, root, moto))
 
 
 def bench(args: argparse.Namespace, root: Path, moto: Moto) -> int:

@@ -37,7 +37,6 @@ benchmarks/measuring.py (timing), benchmarks/reporting.py (the table).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,7 +55,6 @@ from benchmarks.measuring import (  # noqa: E402
     round_robin,
     run,
     say,
-    say_failed,
 )
 from benchmarks.reporting import HitFigures, print_hit_report, print_import_times  # noqa: E402
 from benchmarks.worlds import (  # noqa: E402
@@ -66,6 +64,7 @@ from benchmarks.worlds import (  # noqa: E402
     EXPORT,
     PASSPHRASE,
     PYTHON,
+    THROWAWAY_KEYRING,
     Moto,
     add_demo,
     aws_cli_home,
@@ -74,16 +73,10 @@ from benchmarks.worlds import (  # noqa: E402
     file_vault_home,
     read_aws_cli_version,
     read_awsafe_version,
-    temporary_root,
+    run_with_moto,
     venv_ready,
     warm_aws_cli,
     warm_awsafe,
-)
-
-# scripts/bench sets this inside its private D-Bus session with a throwaway keyring.
-THROWAWAY_MARKER = "AWSAFE_BENCH_SECRET_SERVICE"
-THROWAWAY_KEYRING = os.environ.get(THROWAWAY_MARKER) == "throwaway" and bool(
-    os.environ.get("DBUS_SESSION_BUS_ADDRESS")
 )
 
 GOALS = {
@@ -138,12 +131,7 @@ def main() -> int:
             file=sys.stderr,
         )
 
-    with temporary_root("awsafe-bench-", args.keep) as root, Moto() as moto:
-        try:
-            return bench(args, root, moto)
-        except BenchError as e:
-            say_failed(e)
-            return 1
+    return run_with_moto("awsafe-bench-", args.keep, lambda root, moto: bench(args, root, moto))
 
 
 def set_up_worlds(args: argparse.Namespace, root: Path, moto: Moto) -> HitWorlds:

@@ -13,14 +13,14 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from benchmarks.checks import credential_json
 from benchmarks.configs import EXTERNAL_ID, seed_profiles
-from benchmarks.measuring import BenchError, must_succeed, run, say
+from benchmarks.measuring import BenchError, must_succeed, run, say, say_failed
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable  # the venv's interpreter: the scripts are run with .venv/bin/python
@@ -28,6 +28,11 @@ AWSAFE = Path(PYTHON).parent / "awsafe"
 AWS = Path(PYTHON).parent / "aws"
 
 PASSPHRASE = "awsafe-bench-passphrase"
+# scripts/bench sets this inside its private D-Bus session with a throwaway keyring: only then
+# do the benchmarks write to a Secret Service.
+THROWAWAY_KEYRING = os.environ.get("AWSAFE_BENCH_SECRET_SERVICE") == "throwaway" and bool(
+    os.environ.get("DBUS_SESSION_BUS_ADDRESS")
+)
 ADMIN_KEY = ("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
 EXPORT = [str(AWSAFE), "export", "--format", "json", "test"]
 AWS_CLI_COMMAND = [str(AWS), "configure", "list", "--profile", "test"]
@@ -224,6 +229,17 @@ class Moto:
         if self.server._server is not None:  # noqa: SLF001 - moto offers no public close
             self.server._server.server_close()  # noqa: SLF001
         self.running = False
+
+
+def run_with_moto(prefix: str, keep: bool, bench: Callable[[Path, Moto], int]) -> int:
+    """``bench(root, moto)`` in a temporary root with moto running; a BenchError is reported
+    and exit 1 (a benchmark fails only when a command does, never for a missed goal)."""
+    with temporary_root(prefix, keep) as root, Moto() as moto:
+        try:
+            return bench(root, moto)
+        except BenchError as e:
+            say_failed(e)
+            return 1
 
 
 # -- warming the caches --------------------------------------------------------------------------
