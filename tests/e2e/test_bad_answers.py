@@ -22,15 +22,7 @@ import pytest
 
 from tests.support.background import ServedInThread, quiet_http_server
 from tests.support.env import run_awsafe
-
-SECRET = "process-secret-value-0123456789"
-GOOD = {
-    "Version": 1,
-    "AccessKeyId": "ASIAPROCESSPROCESS01",
-    "SecretAccessKey": SECRET,
-    "SessionToken": "process-session-token",
-    "Expiration": "2099-01-01T00:00:00Z",
-}
+from tests.support.malformed import GOOD, SECRET
 
 
 def _config(text: str) -> None:

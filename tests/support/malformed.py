@@ -52,3 +52,15 @@ MALFORMED_CONFIGS = {
         ":5: role_session_name 'x'",
     ),
 }
+
+
+# A well-formed credential_process document, which the tests of its output vary field by field;
+# SECRET must never appear in any message about a malformed one.
+SECRET = "process-secret-value-0123456789"
+GOOD = {
+    "Version": 1,
+    "AccessKeyId": "ASIAPROCESSPROCESS01",
+    "SecretAccessKey": SECRET,
+    "SessionToken": "process-session-token",
+    "Expiration": "2099-01-01T00:00:00Z",
+}

@@ -12,15 +12,7 @@ import pytest
 
 from awsafe.credentials.process import ProcessProvider
 from awsafe.errors import NoCredentialsError
-
-SECRET = "process-secret-value-0123456789"
-GOOD = {
-    "Version": 1,
-    "AccessKeyId": "ASIAPROCESSPROCESS01",
-    "SecretAccessKey": SECRET,
-    "SessionToken": "process-session-token",
-    "Expiration": "2099-01-01T00:00:00Z",
-}
+from tests.support.malformed import GOOD, SECRET
 
 
 def _provider(tmp_path: Path, output: bytes) -> ProcessProvider:
