@@ -168,19 +168,11 @@ def client_process(
     """``threads`` clients in this process, each asking again and again until the time is up."""
     from awsafe.agentlink.client import ask_agent
     from awsafe.agentlink.place import read_agent_place
-    from awsafe.agentlink.request import parse_served, render_request, resolve_vault_identity
+    from awsafe.agentlink.request import parse_served, render_plain_request
 
     home = env["HOME"]
     place = read_agent_place(env, home)
-    request = {
-        "profile": "test",
-        "region": None,
-        "duration": None,
-        "no_session": False,
-        "server_running": False,
-    }
-    vault = resolve_vault_identity(None, None, env, home)
-    message = render_request("credentials", request, env, home, vault, interactive=False)
+    message = render_plain_request("test", env, home)  # the very request the fast path sends
     latencies: list[float] = []
     failed = [0]
     lock = threading.Lock()

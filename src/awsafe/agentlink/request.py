@@ -90,6 +90,21 @@ def render_request(
     }
 
 
+def render_plain_request(profile: str, environ: Mapping[str, str], home: str) -> dict[str, object]:
+    """The fast path's request: credentials of ``profile`` with no flag, for the vault the
+    environment names, without prompts (the agent declines rather than ask)."""
+    request = {
+        "profile": profile,
+        "region": None,
+        "duration": None,
+        "no_session": False,
+        "server_running": False,
+    }
+    vault = resolve_vault_identity(None, None, environ, home)
+    prompt = environ.get("AWSAFE_PROMPT") or environ.get("AWS_VAULT_PROMPT") or None
+    return render_request("credentials", request, environ, home, vault, interactive=False, prompt=prompt)
+
+
 def parse_served(reply: Mapping[str, object] | None) -> tuple[Credentials, str | None] | None:
     """The temporary credentials and region of a `credentials` reply; None for anything else
     (another op, a missing field, long-term keys: the client then serves itself)."""

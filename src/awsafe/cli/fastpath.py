@@ -91,18 +91,9 @@ def ask_agent_without_prompts(
     place = read_agent_place(environ, home)
     if not os.path.lexists(place.socket):
         return None  # the common case without an agent: one stat
-    from awsafe.agentlink.request import render_request, resolve_vault_identity
+    from awsafe.agentlink.request import render_plain_request
 
-    request = {
-        "profile": profile,
-        "region": None,
-        "duration": None,
-        "no_session": False,
-        "server_running": False,
-    }
-    vault = resolve_vault_identity(None, None, environ, home)
-    prompt = environ.get("AWSAFE_PROMPT") or environ.get("AWS_VAULT_PROMPT") or None
-    message = render_request("credentials", request, environ, home, vault, interactive=False, prompt=prompt)
+    message = render_plain_request(profile, environ, home)
     if render is not None:
         from awsafe.agentlink.lean import ask_agent_rendered  # no json on a hit
 
