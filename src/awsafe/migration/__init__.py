@@ -1,1 +1,1 @@
-"""Bringing keys in: from aws-vault's stores, from plaintext credentials files, and between awsafe's backends."""
+"""Bringing keys in: from aws-vault's stores, plaintext credentials files, and between awsafe's backends."""
