@@ -1,1 +1,1 @@
-"""`awsafe explain`: how a profile resolves, where each setting came from, and the calls a cache miss makes."""
+"""`awsafe explain`: how a profile resolves, where each setting came from, the calls a miss makes."""

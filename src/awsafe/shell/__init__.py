@@ -1,1 +1,1 @@
-"""The shell integration: `awsafe init SHELL`, `awsafe use`, and completion scripts, as each shell's own text."""
+"""The shell integration: `awsafe init SHELL`, `awsafe use` and completion, as each shell's own text."""
