@@ -39,9 +39,10 @@ class Overrides:
 
 
 def _merge_includes(
-    config: ConfigFile, section: Section, seen: tuple[str, ...]
+    config: ConfigFile, section: Section, seen: tuple[str, ...], vias: dict[str, str] | None = None
 ) -> tuple[dict[str, str], dict[str, str]]:
-    """Values and their file:line from the include_profile chain, lowest first."""
+    """Values and their file:line from the include_profile chain, lowest first; ``vias`` (when
+    given) hears which profile each value came from, for `explain`."""
     values: dict[str, str] = {}
     wheres: dict[str, str] = {}
     include = section.values.get("include_profile")
@@ -59,19 +60,23 @@ def _merge_includes(
             raise ConfigError(
                 f"{section.where('include_profile')}: include_profile {include!r} is not a profile"
             )
-        values, wheres = _merge_includes(config, included, (*seen, include))
+        values, wheres = _merge_includes(config, included, (*seen, include), vias)
     for key, value in section.values.items():
         if key == "include_profile":
             continue
         values[key] = value
         wheres[key] = section.where(key)
+        if vias is not None:
+            vias[key] = f"include_profile {section.name}" if len(seen) > 1 else "own"
     return values, wheres
 
 
 SSO_SESSION_KEYS = ("sso_start_url", "sso_region", "sso_registration_scopes")
 
 
-def _merge_sso_session(config: ConfigFile, values: dict[str, str], wheres: dict[str, str]) -> None:
+def _merge_sso_session(
+    config: ConfigFile, values: dict[str, str], wheres: dict[str, str], vias: dict[str, str] | None = None
+) -> None:
     """A profile's ``sso_session`` brings that [sso-session]'s start URL, region and scopes;
     the profile may repeat them (the AWS CLI allows it) but not contradict them."""
     name = values.get("sso_session")
@@ -91,6 +96,80 @@ def _merge_sso_session(config: ConfigFile, values: dict[str, str], wheres: dict[
             )
         values[key] = value
         wheres[key] = session.where(key)
+        if vias is not None:
+            vias[key] = f"sso-session {name}"
+
+
+@dataclasses.dataclass(frozen=True)
+class Setting:
+    """One resolved key of a profile: its value, the file:line (or variable) it came from, and
+    by which layer: ``own``, ``include_profile NAME``, ``[default]``, ``sso-session NAME``,
+    ``environment`` or ``command line``."""
+
+    key: str
+    value: str
+    where: str
+    via: str
+
+
+def _layered_values(
+    config: ConfigFile,
+    name: str,
+    env: Mapping[str, str],
+    is_target: bool,
+    overrides: Overrides,
+    vias: dict[str, str] | None = None,
+) -> tuple[dict[str, str], dict[str, str], Section | None]:
+    """Every layer of one profile, lowest first: values, their file:line, and its own section."""
+    values: dict[str, str] = {}
+    wheres: dict[str, str] = {}
+    default = config.profiles.get("default")
+    if default is not None and name != "default":
+        for key, value in default.values.items():
+            if key not in SOURCE_KEYS:
+                values[key] = value
+                wheres[key] = default.where(key)
+                if vias is not None:
+                    vias[key] = "[default]"
+    section = config.profiles.get(name)
+    if section is not None:
+        own, own_wheres = _merge_includes(config, section, (name,), vias)
+        values.update(own)
+        wheres.update(own_wheres)
+
+    env_keys = dict(CHAIN_ENV)
+    if is_target:
+        env_keys.update(TARGET_ENV)
+    for variable, key in env_keys.items():
+        if env.get(variable):
+            values[key] = env[variable]
+            wheres[key] = f"environment variable {variable}"
+            if vias is not None:
+                vias[key] = "environment"
+    region = overrides.region or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")
+    if region:
+        values["region"] = region
+        if vias is not None:
+            variable = "AWS_REGION" if env.get("AWS_REGION") else "AWS_DEFAULT_REGION"
+            wheres["region"] = "--region" if overrides.region else f"environment variable {variable}"
+            vias["region"] = "command line" if overrides.region else "environment"
+
+    _merge_sso_session(config, values, wheres, vias)
+    return values, wheres, section
+
+
+def resolve_settings(
+    config: ConfigFile,
+    name: str,
+    env: Mapping[str, str],
+    *,
+    is_target: bool = True,
+    overrides: Overrides = Overrides(),
+) -> list[Setting]:
+    """Each key of one profile with where it came from, in key order (for `explain`)."""
+    vias: dict[str, str] = {}
+    values, wheres, _ = _layered_values(config, name, env, is_target, overrides, vias)
+    return [Setting(key, values[key], wheres.get(key, ""), vias.get(key, "own")) for key in sorted(values)]
 
 
 def resolve_profile(
@@ -103,32 +182,7 @@ def resolve_profile(
 ) -> ProfileConfig:
     """One profile with every layer applied; a profile without a section is allowed
     (its keys may live only in the vault), and is marked ``defined=False``."""
-    values: dict[str, str] = {}
-    wheres: dict[str, str] = {}
-    default = config.profiles.get("default")
-    if default is not None and name != "default":
-        for key, value in default.values.items():
-            if key not in SOURCE_KEYS:
-                values[key] = value
-                wheres[key] = default.where(key)
-    section = config.profiles.get(name)
-    if section is not None:
-        own, own_wheres = _merge_includes(config, section, (name,))
-        values.update(own)
-        wheres.update(own_wheres)
-
-    env_keys = dict(CHAIN_ENV)
-    if is_target:
-        env_keys.update(TARGET_ENV)
-    for variable, key in env_keys.items():
-        if env.get(variable):
-            values[key] = env[variable]
-            wheres[key] = f"environment variable {variable}"
-    region = overrides.region or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")
-    if region:
-        values["region"] = region
-
-    _merge_sso_session(config, values, wheres)
+    values, wheres, section = _layered_values(config, name, env, is_target, overrides)
     where = section.where() if section is not None else f"{config.path} (no [profile {name}])"
     profile = build_profile(name, values, wheres, where)
     return dataclasses.replace(profile, defined=section is not None)

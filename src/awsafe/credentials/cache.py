@@ -214,6 +214,11 @@ class CachedProvider:
                 self._cache.put(self.key, credentials, binding)
             return credentials
 
+    @property
+    def inner(self) -> Provider:
+        """What fetches on a miss (`explain` walks it to predict the calls)."""
+        return self._inner
+
     def describe(self) -> str:
         return f"cached {self._inner.describe()}"
 
@@ -227,6 +232,11 @@ class LazyProvider:
 
     def retrieve(self) -> Credentials:
         return self._build().retrieve()
+
+    def build(self) -> Provider:
+        """The provider it stands for, built now: pure apart from reading which keys are
+        stored (`explain` walks it without fetching)."""
+        return self._build()
 
     def describe(self) -> str:
         return self._description

@@ -95,6 +95,10 @@ class StoredKeysProvider:
         self._profile = profile
         self._missing = missing
 
+    @property
+    def profile(self) -> str:
+        return self._profile
+
     def retrieve(self) -> Credentials:
         credentials = self._keys.get(self._profile)
         if credentials is None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from awsafe.durations import parse_whole_number
 from awsafe.environment import Environment
-from awsafe.errors import PromptError
+from awsafe.errors import PromptError, StoreLockedError
 from awsafe.process_guard import PASSPHRASE_VARIABLES
 from awsafe.vault.base import Store
 from awsafe.vault.marked import MARKER_NAME, ChangeMarkedStore
@@ -36,12 +36,16 @@ class Unlock:
         return f"Unlock(typed={self.typed})"
 
 
-def _passphrase_source(env: Environment, on_unlock: Callable[[Unlock], None] | None = None) -> str:
+def _passphrase_source(
+    env: Environment, on_unlock: Callable[[Unlock], None] | None = None, *, interactive: bool = True
+) -> str:
     passphrase = env.get(*PASSPHRASE_VARIABLES)
     if passphrase is not None:
         if on_unlock is not None:
             on_unlock(Unlock(passphrase, typed=False))
         return passphrase
+    if not interactive:
+        raise StoreLockedError("the file vault is locked (no passphrase given, and none is asked)")
     from awsafe.prompts.terminal import ask_secret
 
     try:
@@ -64,10 +68,16 @@ def _scrypt_log2n(env: Environment) -> int:
 
 
 def open_vault(
-    options: GlobalOptions, env: Environment, *, on_unlock: Callable[[Unlock], None] | None = None
+    options: GlobalOptions,
+    env: Environment,
+    *,
+    on_unlock: Callable[[Unlock], None] | None = None,
+    interactive: bool = True,
 ) -> Store:
     """The vault the flags and environment name (--backend, --file-dir, their variables);
-    ``on_unlock`` hears how the file vault's passphrase was given, once it is asked for."""
+    ``on_unlock`` hears how the file vault's passphrase was given, once it is asked for;
+    not ``interactive``: a file vault without a passphrase in the environment raises
+    StoreLockedError when used, instead of asking."""
     from awsafe.vault.select import open_store
 
     backend = options.backend or env.get("AWSAFE_BACKEND", "AWS_VAULT_BACKEND")
@@ -77,7 +87,7 @@ def open_vault(
     store = open_store(
         backend,
         file_dir=directory,
-        passphrase=lambda: _passphrase_source(env, on_unlock),
+        passphrase=lambda: _passphrase_source(env, on_unlock, interactive=interactive),
         state_dir=state_dir(env),
         scrypt_log2n=_scrypt_log2n(env),
     )
