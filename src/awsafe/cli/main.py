@@ -92,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
         agent,
         clear,
         execute,
+        explain,
         export,
         listing,
         login,
@@ -135,6 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
         command("agent", "Unlock the vault once and serve temporary credentials to your awsafe commands"),
         lambda sub: _global_flags(sub, top=False),
     )
+    explain.configure(command("explain", "Show how a profile resolves and the calls a run of it would make"))
     version.configure(command("version", "Print the version (as --version does)"))
     return parser
 

@@ -20,6 +20,7 @@ from awsafe.cli.add import AddOptions
 from awsafe.cli.agent import AgentOptions
 from awsafe.cli.clear import ClearOptions
 from awsafe.cli.execute import ExecOptions
+from awsafe.cli.explain import ExplainOptions
 from awsafe.cli.export import ExportOptions
 from awsafe.cli.listing import ListOptions
 from awsafe.cli.login import LoginOptions
@@ -75,6 +76,7 @@ def _from_argv(*argv: str) -> Any:
         "login": LoginOptions,
         "rotate": RotateOptions,
         "agent": AgentOptions,
+        "explain": ExplainOptions,
     }.get(args.command) or {
         "login": SsoLoginOptions,
         "logout": SsoLogoutOptions,
@@ -100,6 +102,7 @@ def _from_argv(*argv: str) -> Any:
         ),
         (["login", "p"], "login takes no command"),
         (["rotate", "p"], "rotate takes no command"),
+        (["explain", "p"], "explain takes no command; to run one, use: awsafe exec PROFILE -- CMD"),
         (["sso", "login"], "sso takes no command"),
         (["sso", "logout"], "sso takes no command"),
         (["sso", "populate"], "sso takes no command"),
@@ -331,6 +334,22 @@ def test_login_rotate_remove_clear_options_from_argv() -> None:
     assert _from_argv("clear") == ClearOptions(profile=None)
 
 
+# -- explain --------------------------------------------------------------------------------------
+
+
+def test_explain_options_from_argv() -> None:
+    assert _from_argv("explain", "--json", "-n", "-d", "2h", "--region", "eu-west-1", "p") == ExplainOptions(
+        CredentialRequest(profile="p", region="eu-west-1", duration="2h", no_session=True), json=True
+    )
+    assert _from_argv("explain") == ExplainOptions(CredentialRequest(profile="from-env"))
+
+
+def test_explain_refuses_a_duration_sts_would_refuse() -> None:
+    _refused(ExplainOptions(CredentialRequest(profile="p", duration="40h")), "--duration must be between")
+    _refused(ExplainOptions(CredentialRequest(profile="p", duration="soon")), "--duration")
+    ExplainOptions(CredentialRequest(profile="p", duration="2h")).validate(_env(), PLAIN)
+
+
 # -- sso ------------------------------------------------------------------------------------------
 
 
@@ -395,6 +414,8 @@ def test_agent_options_from_argv() -> None:
         (["server", "--imds-v1", "nosuch"], "--imds-v1 only applies with --imds"),
         (["login", "nosuch", "--", "x"], "login takes no command"),
         (["rotate", "nosuch", "--", "x"], "rotate takes no command"),
+        (["explain", "nosuch", "--", "x"], "explain takes no command"),
+        (["explain", "nosuch", "-d", "99h"], "--duration must be between 15m and 36h"),
         (["sso", "login", "nosuch", "--sso-session", "corp"], "give a profile or --sso-session, not both"),
         (["sso", "logout", "--", "x"], "sso takes no command"),
         (["sso", "populate", "nosuch", "--sso-session", "corp"], "give a profile or --sso-session, not both"),
