@@ -52,8 +52,10 @@ def _explain(
     assert document.returncode == 0, document.stderr
     _check_golden(f"{name}.txt", _normalise(text.stdout, world, key_id))
     _check_golden(f"{name}.json", _normalise(document.stdout, world, key_id))
-    for secret in (EXTERNAL_ID, key_id or "\0"):
-        assert secret not in text.stdout + document.stdout
+    debug = run_main("explain", profile, "--debug", *args, env=world.env)
+    secrets = [EXTERNAL_ID, key_id or "\0", getattr(world, "secret_access_key", "\0")]
+    for secret in secrets:
+        assert secret not in text.stdout + document.stdout + debug.stdout + debug.stderr
     parsed: dict[str, Any] = json.loads(document.stdout)
     return parsed
 
