@@ -107,6 +107,14 @@ def render_json(explanation: Explanation) -> str:
                 }
                 for key, state in e.cached
             ],
+            "sign_ins": [
+                {
+                    "session": sign_in.session,
+                    "signed_in": sign_in.expires_at is not None,
+                    "expires_at": None if sign_in.expires_at is None else format_rfc3339(sign_in.expires_at),
+                }
+                for sign_in in e.sign_ins
+            ],
         },
         "differences": [{"tool": d.tool, "text": d.text} for d in e.differences],
     }
@@ -165,6 +173,13 @@ def render_text(explanation: Explanation) -> str:
         lines += [f"  {key.describe()}: {_state_text(state)}" for key, state in e.cached] or [
             "  nothing to cache"
         ]
+        for sign_in in e.sign_ins:
+            state = (
+                "not signed in (a run signs in first)"
+                if sign_in.expires_at is None
+                else f"access token until {format_rfc3339(sign_in.expires_at)}"
+            )
+            lines.append(f"  IAM Identity Center sign-in, {sign_in.session}: {state}")
         made = ", ".join(str(n) for n in e.calls_now) or "none"
         lines.append(f"  a run now would make call(s): {made}")
     lines += ["", "Where other tools differ:"]

@@ -48,6 +48,14 @@ LookUp = Callable[[SessionKey], "CachedState | None"]
 
 
 @dataclasses.dataclass(frozen=True)
+class SignIn:
+    """An IAM Identity Center sign-in the chain uses, and its token's expiry (None: none stored)."""
+
+    session: str  # "sso-session NAME", or the start URL of a legacy profile
+    expires_at: dt.datetime | None
+
+
+@dataclasses.dataclass(frozen=True)
 class Explanation:
     profile: str
     config_path: str
@@ -62,6 +70,7 @@ class Explanation:
     cached: list[tuple[SessionKey, CachedState | None]]
     calls_now: list[int]  # the numbers of the calls a run would make with the cache as it is
     differences: list[Difference]
+    sign_ins: list[SignIn] = dataclasses.field(default_factory=list)  # empty when not inspected
 
 
 GENERATED_NAME = "awsafe-<unix time>"  # what rules.generated_session_name makes at run time
@@ -127,8 +136,10 @@ def explain_profile(
     keys_note: str,
     look_up: LookUp | None,
     cache_note: str,
+    sign_ins: Callable[[ProfileConfig], SignIn] | None = None,
 ) -> Explanation:
-    """Everything `explain` shows about ``name``; ``keys``: the vault's (or ``assumed_keys``)."""
+    """Everything `explain` shows about ``name``; ``keys``: the vault's (or ``assumed_keys``);
+    ``sign_ins``: the state of an SSO profile's sign-in, when the vault could be read."""
     chain = resolve_chain(config, name, environ, overrides)
     settings = {
         p.name: resolve_settings(config, p.name, environ, is_target=i == 0, overrides=overrides)
@@ -162,6 +173,13 @@ def explain_profile(
     cached = [(key, look_up(key) if look_up else None) for key in plan.keys]
     served = {key for key, state in cached if state is not None and state.served}
     calls_now = [n for n, call in enumerate(plan.calls, start=1) if not served.intersection(call.cache_keys)]
+    missing = [
+        leaf.profile for leaf in plan.leaves if leaf.kind == "stored keys" and not keys.has(leaf.profile)
+    ]
+    if missing:
+        keys_note += "; a run would stop: " + ", ".join(
+            f"no keys stored for {name!r} (add them with: awsafe add {name})" for name in missing
+        )
     default = config.profiles.get("default")
     default_values = {k: (v, default.where(k)) for k, v in default.values.items()} if default else {}
     return Explanation(
@@ -178,4 +196,5 @@ def explain_profile(
         cached=cached,
         calls_now=calls_now,
         differences=find_differences(chain, plan, options, settings, default_values),
+        sign_ins=[sign_ins(p) for p in chain if p.has_sso and not keys.has(p.name)] if sign_ins else [],
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from awsafe.config.profile import ProfileConfig
 from awsafe.config.resolve import Overrides, resolve_chain
 from awsafe.credentials.cache import SessionCache, SessionKey
 from awsafe.credentials.outer import OuterSources, resolve_outer_keys
@@ -12,8 +13,9 @@ from awsafe.credentials.rules import endpoint_for_profile
 from awsafe.credentials.stored import StoredKeys
 from awsafe.environment import Environment
 from awsafe.errors import StoreError
-from awsafe.explain.report import CachedState, Explanation, assumed_keys, explain_profile
+from awsafe.explain.report import CachedState, Explanation, SignIn, assumed_keys, explain_profile
 from awsafe.model import redact
+from awsafe.vault.base import Store
 from awsafe.wiring.options import CredentialRequest, GlobalOptions, session_options
 from awsafe.wiring.provider import read_config
 from awsafe.wiring.sessions import session_cache
@@ -43,12 +45,14 @@ def explain_request(options: GlobalOptions, env: Environment, request: Credentia
         look_up = None
         cache_note = LOCKED
         keys = assumed_keys(chain)
+        sign_ins = None
     else:
         named = [p.name for p in chain if p.name in stored]
         listed = ", ".join(f"{name!r} ({_key_id(keys, name)})" for name in named)
         keys_note = f"stored keys in {backend}: {listed or 'none for this chain'}"
         look_up = _looker(cache)
         cache_note = f"read from {backend}"
+        sign_ins = _sign_ins(store)
     return explain_profile(
         config,
         request.profile,
@@ -62,7 +66,26 @@ def explain_request(options: GlobalOptions, env: Environment, request: Credentia
         keys_note=keys_note,
         look_up=look_up,
         cache_note=cache_note,
+        sign_ins=sign_ins,
     )
+
+
+def _sign_ins(store: Store) -> Callable[[ProfileConfig], SignIn]:
+    """The expiry of the token of an SSO profile's sign-in, read from the token list (no secret)."""
+    from awsafe.sso.store import SsoTokenStore
+
+    tokens = SsoTokenStore(store).tokens()
+
+    def sign_in(profile: ProfileConfig) -> SignIn:
+        if profile.sso_session:
+            found = [t for t in tokens if t.session_name == profile.sso_session]
+            label = f"sso-session {profile.sso_session}"
+        else:
+            found = [t for t in tokens if t.session_name is None and t.start_url == profile.sso_start_url]
+            label = str(profile.sso_start_url)
+        return SignIn(label, max((t.expires_at for t in found), default=None))
+
+    return sign_in
 
 
 def _key_id(keys: StoredKeys, profile: str) -> str:

@@ -133,6 +133,11 @@ def test_explain_a_role_on_top_of_sso(sso: SsoWorld) -> None:
     _run_and_compare(sso, "on-sso", document, skip_role="arn:aws:iam::111111111111:role/Admin")
     [fetch] = sso.fake.calls("GetRoleCredentials")
     assert (fetch.params["account_id"], fetch.params["role_name"]) == ("111111111111", "Admin")
+    [sign_in] = json.loads(run_main("explain", "on-sso", "--json", env=sso.env).stdout)["cache"]["sign_ins"]
+    assert (sign_in["session"], sign_in["signed_in"]) == ("sso-session corp", True)
+    assert document["cache"]["sign_ins"] == [
+        {"session": "sso-session corp", "signed_in": False, "expires_at": None}
+    ]
 
 
 def test_explain_a_profile_inheriting_from_default(seed: Seed) -> None:
@@ -164,3 +169,16 @@ def test_explain_with_a_locked_vault_says_so_and_asks_nothing(
     assert "cache not inspected (vault locked)" in result.stdout
     assert "assumed that keys are stored for 'demo' only" in result.stdout
     assert result.stderr == "" and seed.moto.calls() == []
+
+
+def test_explain_names_missing_keys_and_config_errors_as_exec_would(isolated_env: Path) -> None:
+    config = Path(os.environ["AWS_CONFIG_FILE"])
+    config.parent.mkdir(parents=True)
+    config.write_text("[profile user]\nregion = eu-west-1\n\n[profile bad]\nrole_arn = nope\n")
+    result = run_main("explain", "user")
+    assert result.returncode == 0, result.stderr
+    assert "a run would stop: no keys stored for 'user' (add them with: awsafe add user)" in result.stdout
+    assert "Calls on a cache miss, in order:\n  1. sts:GetSessionToken  for 'user'" in result.stdout
+    bad = run_main("explain", "bad")
+    assert (bad.returncode, bad.stdout) == (3, "")
+    assert bad.stderr.startswith(f"awsafe: {config}:5: role_arn 'nope' is not an IAM role ARN"), bad.stderr
