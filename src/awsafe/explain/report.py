@@ -12,7 +12,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from awsafe.clock import Clock
 from awsafe.config.parse import ConfigFile
@@ -26,6 +26,7 @@ from awsafe.credentials.rules import EndpointFor, SessionOptions, has_other_sour
 from awsafe.credentials.stored import PREFIX, StoredKeys
 from awsafe.explain.plan import Call, Leaf, SsoLeafProvider, plan_calls
 from awsafe.explain.why import Difference, explain_calls, find_differences, session_kind
+from awsafe.model import redact
 from awsafe.vault.memory import MemoryStore
 
 
@@ -53,6 +54,19 @@ class SignIn:
 
     session: str  # "sso-session NAME", or the start URL of a legacy profile
     expires_at: dt.datetime | None
+
+
+@dataclasses.dataclass(frozen=True)
+class VaultView:
+    """What the wiring could read of the vault without a prompt; ``keys`` None: it was locked."""
+
+    name: str  # "the file vault"
+    keys: StoredKeys | None = None
+    look_up: LookUp | None = None
+    sign_ins: Callable[[ProfileConfig], SignIn] | None = None
+
+
+LOCKED = "cache not inspected (vault locked)"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -94,6 +108,11 @@ def assumed_keys(chain: Sequence[ProfileConfig]) -> StoredKeys:
     return StoredKeys(store)
 
 
+def _key_id(keys: StoredKeys, profile: str) -> str:
+    found = keys.get(profile)
+    return "?" if found is None else redact(found.access_key_id)
+
+
 def hop_kind(chain: Sequence[ProfileConfig], i: int, keys: StoredKeys) -> tuple[str, str | None]:
     """The kind of profile ``i`` as the chain builder treats it, and what it gets credentials from."""
     profile = chain[i]
@@ -125,22 +144,24 @@ def hop_kind(chain: Sequence[ProfileConfig], i: int, keys: StoredKeys) -> tuple[
 def explain_profile(
     config: ConfigFile,
     name: str,
-    environ: dict[str, str],
+    environ: Mapping[str, str],
     *,
     overrides: Overrides,
     options: SessionOptions,
     endpoint_for: EndpointFor,
     clock: Clock,
     outer: OuterSources,
-    keys: StoredKeys,
-    keys_note: str,
-    look_up: LookUp | None,
-    cache_note: str,
-    sign_ins: Callable[[ProfileConfig], SignIn] | None = None,
+    vault: VaultView,
 ) -> Explanation:
-    """Everything `explain` shows about ``name``; ``keys``: the vault's (or ``assumed_keys``);
-    ``sign_ins``: the state of an SSO profile's sign-in, when the vault could be read."""
+    """Everything `explain` shows about ``name``, with what could be read of ``vault``; when
+    it was locked, keys are assumed stored for the chain's root only (``assumed_keys``)."""
     chain = resolve_chain(config, name, environ, overrides)
+    keys = vault.keys or assumed_keys(chain)
+    if vault.keys is None:
+        keys_note = f"{vault.name} is locked: assumed that keys are stored for {chain[-1].name!r} only"
+    else:
+        listed = ", ".join(f"{p.name!r} ({_key_id(keys, p.name)})" for p in chain if keys.has(p.name))
+        keys_note = f"stored keys in {vault.name}: {listed or 'none for this chain'}"
     settings = {
         p.name: resolve_settings(config, p.name, environ, is_target=i == 0, overrides=overrides)
         for i, p in enumerate(chain)
@@ -170,6 +191,7 @@ def explain_profile(
     for i, profile in enumerate(chain):
         kind, source = hop_kind(chain, i, keys)
         hops.append(Hop(profile.name, kind, profile.where, source, settings[profile.name]))
+    look_up = vault.look_up if vault.keys is not None else None
     cached = [(key, look_up(key) if look_up else None) for key in plan.keys]
     served = {key for key, state in cached if state is not None and state.served}
     calls_now = [n for n, call in enumerate(plan.calls, start=1) if not served.intersection(call.cache_keys)]
@@ -192,9 +214,11 @@ def explain_profile(
         calls=plan.calls,
         reasons=explain_calls(chain, plan, options, settings, environ),
         cache_inspected=look_up is not None,
-        cache_note=cache_note,
+        cache_note=LOCKED if look_up is None else f"read from {vault.name}",
         cached=cached,
         calls_now=calls_now,
         differences=find_differences(chain, plan, options, settings, default_values),
-        sign_ins=[sign_ins(p) for p in chain if p.has_sso and not keys.has(p.name)] if sign_ins else [],
+        sign_ins=[vault.sign_ins(p) for p in chain if p.has_sso and not keys.has(p.name)]
+        if vault.sign_ins and vault.keys is not None
+        else [],
     )

@@ -14,7 +14,7 @@ from awsafe.credentials.outer import OuterSources
 from awsafe.credentials.rules import SessionOptions, endpoint_for_profile
 from awsafe.credentials.stored import PREFIX, StoredKeys
 from awsafe.explain.render import render_json, render_text
-from awsafe.explain.report import Explanation, explain_profile
+from awsafe.explain.report import Explanation, VaultView, explain_profile
 from awsafe.vault.memory import MemoryStore
 
 DEFAULTS = SessionOptions()
@@ -64,10 +64,7 @@ def _explain(name: str, options: SessionOptions = DEFAULTS) -> Explanation:
         endpoint_for=endpoint_for_profile({}),
         clock=lambda: NOW,
         outer=OuterSources(),
-        keys=StoredKeys(store),
-        keys_note="",
-        look_up=None,
-        cache_note="cache not inspected (vault locked)",
+        vault=VaultView("the memory vault", StoredKeys(store)),
     )
 
 
@@ -108,9 +105,10 @@ def test_a_role_over_1h_with_mfa_sends_the_code_on_assume_role() -> None:
 
 
 @pytest.mark.parametrize("render", [render_text, render_json])
-def test_a_locked_vault_is_said_and_nothing_cached_is_claimed(render: object) -> None:
+def test_keys_are_shown_masked_and_no_look_up_claims_nothing_cached(render: object) -> None:
     out = render(_explain("long"))  # type: ignore[operator]
     assert "cache not inspected (vault locked)" in out and "AKIAUSERKEY000001234" not in out
+    assert "stored keys in the memory vault: 'user' (****************1234)" in out
 
 
 def test_settings_say_where_each_value_came_from() -> None:
