@@ -159,3 +159,4 @@ def test_killed_at_each_step_every_key_is_in_the_file_or_the_vault(tmp_path: Pat
     assert again.returncode == 0, again.stderr
     assert _where(home, keys) == (0, PROFILES)
     assert b"aws_" not in (home / ".aws" / "credentials").read_bytes()
+    assert sorted(p.name for p in (home / ".aws").iterdir()) == ["config", "credentials"]  # none left over

@@ -139,7 +139,10 @@ def import_credentials_file(
     if not candidates:
         env.stderr.write(f"No long-term keys to move from {where}\n")
         return ExitCode.OK
+    # Both read before anything moves: a broken config file or AWS_MIN_TTL stops us here.
+    configured = set(read_config(env).profiles)
     store = open_vault(options, env)
+    cache = session_cache(store, env)
     forgotten: set[str] = set()
     results = transfer(
         candidates,
@@ -149,18 +152,18 @@ def import_credentials_file(
         forget=lambda candidate: forgotten.add(candidate.profile),
     )
     _report(results, store.name, where, env)
+    missing = [r.candidate.profile for r in results if r.outcome != Outcome.KEPT_EXISTING]
+    missing = [profile for profile in missing if profile not in configured]
     if import_options.dry_run:
-        _add_config_sections(
-            [r.candidate.profile for r in results if r.outcome != Outcome.KEPT_EXISTING], env, dry_run=True
-        )
+        _add_config_sections(missing, env, dry_run=True)
         return ExitCode.OK
     if forgotten:
         replace_plaintext_file(plaintext, text.render_without(forgotten))
         env.stderr.write(f"Removed the keys of {len(forgotten)} profile(s) from {where}\n")
     moved = [r.candidate.profile for r in results if r.outcome == Outcome.MOVED]
     if moved:
-        session_cache(store, env).clear_derived_from(moved)  # sessions of keys now replaced
-    _add_config_sections(sorted(forgotten), env, dry_run=False)
+        cache.clear_derived_from(moved)  # sessions of keys now replaced
+    _add_config_sections(missing, env, dry_run=False)
     return ExitCode.OK
 
 
@@ -178,12 +181,9 @@ def _report(results: list[Result], backend: str, where: str, env: Environment) -
 
 
 def _add_config_sections(profiles: list[str], env: Environment, *, dry_run: bool) -> None:
-    """A ``[profile X]`` for each profile the config file lacks, so that awsafe lists it."""
-    config = read_config(env)
+    """A ``[profile X]`` for each profile the config file lacked, so that awsafe lists it."""
     path = config_file_path(env)
     for profile in profiles:
-        if profile in config.profiles:
-            continue
         header = "[default]" if profile == "default" else f"[profile {profile}]"
         if dry_run:
             env.stderr.write(f"Would add {header} to {path}\n")

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import glob
 import os
 import stat
 import tempfile
 from pathlib import Path
 
 from awsafe.errors import ConfigError
+
+TEMP_SUFFIX = ".awsafe-tmp"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,7 +54,8 @@ def replace_plaintext_file(original: PlaintextFile, text: bytes) -> None:
     try:
         if path.read_bytes() != original.data:
             raise ConfigError(f"{path}: changed while awsafe was moving its keys; left as it was")
-        fd, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".awsafe-tmp")
+        _remove_stale(folder, path.name)
+        fd, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
     except OSError as e:
         raise ConfigError(f"{path}: cannot rewrite it ({e.strerror}); left as it was") from e
     try:
@@ -65,6 +69,13 @@ def replace_plaintext_file(original: PlaintextFile, text: bytes) -> None:
         _remove_quietly(temporary)  # holds no secret: only the text without them
         raise ConfigError(f"{path}: cannot rewrite it ({e.strerror}); left as it was") from e
     _sync_folder(folder)
+
+
+def _remove_stale(folder: Path, name: str) -> None:
+    """Temporary files an earlier run left when it was killed before its rename (they hold
+    the text without the secrets, so nothing is lost with them)."""
+    for stale in folder.glob(f".{glob.escape(name)}.*{TEMP_SUFFIX}"):
+        _remove_quietly(str(stale))
 
 
 def _remove_quietly(path: str) -> None:
