@@ -28,7 +28,7 @@ from awsafe.config.profile import ProfileConfig
 from awsafe.credentials import sources
 from awsafe.credentials.cache import CachedProvider, LazyProvider, SessionCache, SessionKey
 from awsafe.credentials.outer import OuterSources
-from awsafe.credentials.process import ProcessProvider
+from awsafe.credentials.process import ProcessProvider, refuse_process_loop
 from awsafe.credentials.provider import Provider
 from awsafe.credentials.rules import (
     MAX_CHAINED_ROLE,
@@ -281,6 +281,7 @@ class ChainBuilder:
         if profile.has_web_identity:
             return self._web_identity(profile)
         if profile.credential_process:
+            refuse_process_loop(profile.name, self._outer.environ)
             identity = {"kind": "process", "profile": profile.name, "command": profile.credential_process}
             return self._cached(
                 ProcessProvider(profile.credential_process, profile=profile.name),

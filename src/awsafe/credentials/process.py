@@ -8,6 +8,7 @@ import json
 import os
 import re
 import shlex
+from collections.abc import Mapping
 
 from awsafe import programs
 from awsafe.errors import NoCredentialsError
@@ -19,9 +20,32 @@ MAX_OUTPUT = 1024 * 1024
 # An Expiration outside these is not a time a credential source means (year 1, year 9999).
 EARLIEST_EXPIRY = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
 LATEST_EXPIRY = dt.datetime(9000, 1, 1, tzinfo=dt.timezone.utc)
+# The profiles whose credential_process an awsafe above this process is running, one a line
+# (a profile name holds no line break): the same profile asked again below is a loop, e.g.
+# `credential_process = awsafe export --format json demo` in [profile demo] with no keys
+# for demo in the vault, which would otherwise wait for itself on the session cache's lock.
+RUNNING_VARIABLE = "AWSAFE_CREDENTIAL_PROCESS_OF"
 # RFC 3339 as the Go SDK parses it (time.RFC3339): a date, a time and a zone. A time without
 # a zone is ambiguous, and Python's ISO parser would take it (and other ISO 8601 forms).
 RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})", re.ASCII)
+
+
+def running_processes(environ: Mapping[str, str]) -> list[str]:
+    """The profiles whose credential_process the awsafe processes above this one are running."""
+    return [name for name in environ.get(RUNNING_VARIABLE, "").split("\n") if name]
+
+
+def refuse_process_loop(profile: str, environ: Mapping[str, str]) -> None:
+    """NoCredentialsError when ``profile``'s credential_process is what asked for it: checked
+    when the chain is built, before the session cache's lock, which the awsafe above holds
+    while it waits for this one (a deadlock otherwise, or with a passphrase-less vault a loop)."""
+    if profile in running_processes(environ):
+        raise NoCredentialsError(
+            f"credential_process of profile {profile!r} asked awsafe for {profile!r} "
+            "again (a loop): awsafe has no other source for it",
+            hint=f"store its keys in the vault (awsafe add {profile}), or give the "
+            "credential_process line to another profile name (docs/leaving-plaintext.md)",
+        )
 
 
 class ProcessProvider:
@@ -44,17 +68,18 @@ class ProcessProvider:
             ) from e
         if not argv:
             raise self._fail("is empty")
-        output = self._run(argv)
+        output = self._run(argv, [*running_processes(os.environ), self.profile])
         return self._parse(output)
 
-    def _run(self, argv: list[str]) -> bytes:
+    def _run(self, argv: list[str], running: list[str]) -> bytes:
         """Its stdout, read as it comes so that no more than MAX_OUTPUT is ever held."""
         limits = programs.Limits(
             timeout=TIMEOUT_SECONDS, max_stdout=MAX_OUTPUT, stop_on_overflow=True, read_to_eof=True
         )
         try:
             # stderr stays the user's: the process may explain or prompt there
-            done = programs.run_program(argv, environ=os.environ, limits=limits, capture_stderr=False)
+            environ = {**os.environ, RUNNING_VARIABLE: "\n".join(running)}
+            done = programs.run_program(argv, environ=environ, limits=limits, capture_stderr=False)
         except programs.ProgramError as e:
             raise self._fail(self._why(e)) from e
         if done.returncode != 0:

@@ -22,9 +22,11 @@ from awsafe.cli.clear import ClearOptions
 from awsafe.cli.execute import ExecOptions
 from awsafe.cli.explain import ExplainOptions
 from awsafe.cli.export import ExportOptions
+from awsafe.cli.import_plaintext import ImportCredentialsFileOptions
 from awsafe.cli.listing import ListOptions
 from awsafe.cli.login import LoginOptions
 from awsafe.cli.main import build_parser
+from awsafe.cli.migrate import MigrateOptions
 from awsafe.cli.remove import RemoveOptions
 from awsafe.cli.rotate import RotateOptions
 from awsafe.cli.server import ServerOptions
@@ -77,6 +79,8 @@ def _from_argv(*argv: str) -> Any:
         "rotate": RotateOptions,
         "agent": AgentOptions,
         "explain": ExplainOptions,
+        "migrate-backend": MigrateOptions,
+        "import": ImportCredentialsFileOptions,
     }.get(args.command) or {
         "login": SsoLoginOptions,
         "logout": SsoLogoutOptions,
@@ -103,6 +107,8 @@ def _from_argv(*argv: str) -> Any:
         (["login", "p"], "login takes no command"),
         (["rotate", "p"], "rotate takes no command"),
         (["explain", "p"], "explain takes no command; to run one, use: awsafe exec PROFILE -- CMD"),
+        (["import", "credentials-file"], "import takes no command"),
+        (["migrate-backend", "--from", "file", "--to", "secret-service"], "migrate-backend takes no command"),
         (["sso", "login"], "sso takes no command"),
         (["sso", "logout"], "sso takes no command"),
         (["sso", "populate"], "sso takes no command"),
@@ -398,6 +404,43 @@ def test_agent_options_from_argv() -> None:
     assert _from_argv("agent", "stop") == AgentOptions("stop")
 
 
+# -- import credentials-file, migrate-backend ----------------------------------------------------
+
+
+def test_import_credentials_file_options_from_argv() -> None:
+    assert _from_argv("import", "credentials-file") == ImportCredentialsFileOptions()
+    assert _from_argv(
+        "import", "credentials-file", "/x/creds", "--dry-run", "--verify", "--overwrite"
+    ) == ImportCredentialsFileOptions("/x/creds", dry_run=True, verify=True, overwrite=True)
+
+
+def test_import_credentials_file_path_defaults_to_the_variable_then_home() -> None:
+    options = ImportCredentialsFileOptions()
+    assert options.file_path(_env()) == Path("/nonexistent/.aws/credentials")
+    assert options.file_path(_env({"AWS_SHARED_CREDENTIALS_FILE": "/etc/c"})) == Path("/etc/c")
+    assert ImportCredentialsFileOptions("/x/c").file_path(
+        _env({"AWS_SHARED_CREDENTIALS_FILE": "/etc/c"})
+    ) == Path("/x/c")
+
+
+def test_migrate_backend_needs_two_different_known_backends() -> None:
+    _refused(MigrateOptions("", "file"), "--from needs one of: ")
+    _refused(MigrateOptions("file", "pass-word"), "--to needs one of: ")
+    _refused(MigrateOptions("file", "file"), "--from and --to name the same backend")
+    _refused(
+        MigrateOptions("file", "secret-service", dry_run=True, delete_source=True),
+        "--dry-run deletes nothing",
+    )
+    MigrateOptions("file", "secret-service", delete_source=True).validate(_env(), PLAIN)
+
+
+def test_migrate_backend_options_from_argv() -> None:
+    argv = ("migrate-backend", "--from", "File", "--to", "secret-service", "--profile", "a", "--profile", "b")
+    assert _from_argv(*argv, "--overwrite") == MigrateOptions(
+        "file", "secret-service", profiles=("a", "b"), overwrite=True
+    )
+
+
 # -- run(): validate first, before the config, the vault or AWS ----------------------------------
 
 
@@ -416,6 +459,8 @@ def test_agent_options_from_argv() -> None:
         (["rotate", "nosuch", "--", "x"], "rotate takes no command"),
         (["explain", "nosuch", "--", "x"], "explain takes no command"),
         (["explain", "nosuch", "-d", "99h"], "--duration must be between 15m and 36h"),
+        (["import", "credentials-file", "", "--dry-run"], "the credentials file path is empty"),
+        (["migrate-backend", "--from", "file", "--to", "nosuch"], "--to needs one of: "),
         (["sso", "login", "nosuch", "--sso-session", "corp"], "give a profile or --sso-session, not both"),
         (["sso", "logout", "--", "x"], "sso takes no command"),
         (["sso", "populate", "nosuch", "--sso-session", "corp"], "give a profile or --sso-session, not both"),
