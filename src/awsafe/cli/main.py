@@ -93,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
         clear,
         execute,
         export,
+        importing,
         listing,
         login,
         remove,
@@ -133,6 +134,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     agent.configure(
         command("agent", "Unlock the vault once and serve temporary credentials to your awsafe commands"),
+        lambda sub: _global_flags(sub, top=False),
+    )
+    importing.configure(
+        command("import", "Bring keys in: from aws-vault's stores (or a plaintext credentials file)"),
         lambda sub: _global_flags(sub, top=False),
     )
     version.configure(command("version", "Print the version (as --version does)"))
