@@ -24,6 +24,7 @@ OIDC_PREFIX = "oidc:"  # IAM Identity Center tokens, "oidc:<start url>" (vault/o
 
 # What a session item of each type caches (vault/vault.go names the types).
 _SESSION_KINDS = {
+    "session": "an STS session",  # aws-vault 5's name for GetSessionToken sessions
     "sts.GetSessionToken": "an STS session",
     "sts.AssumeRole": "a role session",
     "sts.AssumeRoleWithWebIdentity": "a web identity role session",
