@@ -159,6 +159,12 @@ def test_import_moves_exactly_the_long_term_keys_and_exec_signs_with_them(
         assert text not in result.stdout + result.stderr
 
     assert store.vault_keys() == {"demo": store.demo, ESCAPED: OPS_KEY}
+    for path in isolated_env.parent.rglob("*"):  # no key in plaintext anywhere: aws-vault's or awsafe's
+        if path.is_file():
+            assert (
+                secret.encode() not in path.read_bytes()
+                and OPS_KEY.secret_access_key.encode() not in path.read_bytes()
+            )
     assert sorted(p.name for p in store.keys_dir.iterdir()) == sorted(store.files)  # nothing deleted
 
     identity = caller_identity("test", moto.endpoint_env())
@@ -169,11 +175,16 @@ def test_import_moves_exactly_the_long_term_keys_and_exec_signs_with_them(
 
 
 def test_a_wrong_passphrase_writes_nothing(store: Store) -> None:
-    result = run_main("import", "aws-vault", env={**store.env, "AWS_VAULT_FILE_PASSPHRASE": "wrong"})
+    wrong = {**store.env, "AWS_VAULT_FILE_PASSPHRASE": "wrong passphrase 7f3a"}
+    result = run_main("import", "aws-vault", env=wrong)
     line = _error_line(result)
     assert "could not be opened with this passphrase; nothing was imported" in line
     assert "'demo'" in line and "'other'" in line
     assert result.stdout == ""
+    assert not store.vault_dir.exists()
+    debug = run_main("--debug", "import", "aws-vault", env=wrong)  # a traceback, and still no secret
+    assert debug.returncode == 4 and "Traceback" in debug.stderr
+    assert "7f3a" not in debug.stderr and FIRST not in debug.stderr
     assert not store.vault_dir.exists()
 
 
@@ -248,3 +259,12 @@ def test_delete_source_removes_the_file_only_once_the_vault_holds_the_key(store:
     assert not (store.keys_dir / "demo").exists()
     assert (store.keys_dir / "team%2Fops%251").exists()  # only the one named
     assert store.vault_keys()["demo"] == store.demo
+
+
+def test_an_empty_or_missing_store_says_so(isolated_env: Path) -> None:
+    result = run_main("import", "aws-vault", "--from-backend", "file")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    keys_dir = isolated_env / ".awsvault" / "keys"
+    assert f"aws-vault's file store {keys_dir} holds no items: nothing to import" in result.stderr
+    assert "(--from-backend)" in result.stderr

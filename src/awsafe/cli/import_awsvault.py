@@ -145,6 +145,8 @@ def render_report(report: ImportReport, *, dry_run: bool, deleting: bool) -> lis
 
 
 def render_summary(report: ImportReport, *, dry_run: bool) -> str:
+    if not (report.results or report.found.skipped or report.found.unopened):
+        return f"aws-vault's {report.store.where} holds no items: nothing to import"
     counts: dict[Outcome, int] = {}
     for result in report.results:
         counts[result.outcome] = counts.get(result.outcome, 0) + 1
