@@ -268,3 +268,21 @@ def test_an_empty_or_missing_store_says_so(isolated_env: Path) -> None:
     keys_dir = isolated_env / ".awsvault" / "keys"
     assert f"aws-vault's file store {keys_dir} holds no items: nothing to import" in result.stderr
     assert "(--from-backend)" in result.stderr
+
+
+def test_awsafes_own_vault_in_aws_vaults_directory_is_not_read_as_items(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # AWS_VAULT_FILE_DIR alone names both: awsafe's vault files land next to aws-vault's items
+    monkeypatch.delenv("AWSAFE_FILE_DIR")
+    env = {**store.env, "AWS_VAULT_FILE_DIR": str(store.keys_dir)}
+    first = run_main("import", "aws-vault", "--profile", "demo", env=env)
+    assert first.returncode == 0, first.stderr
+    assert (store.keys_dir / "vault.json").exists()
+    assert any(path.suffix == ".item" for path in store.keys_dir.iterdir())
+    again = run_main("import", "aws-vault", "--dry-run", env=env)
+    lines = _lines(again.stdout)
+    assert sorted(lines) == sorted(["demo", ESCAPED, SESSION, SSO_ROLE, OIDC, "other"])  # only aws-vault's
+    assert lines["demo"].startswith("already in the vault")
+    assert lines[ESCAPED].startswith("would move")
+    assert again.returncode == 4  # 'other', under the second passphrase
