@@ -22,7 +22,7 @@ from awsafe.credentials.stored import StoredKeys
 from awsafe.model import Credentials
 from awsafe.vault.file import FileStore
 from tests.support.cli import run_main
-from tests.support.env import caller_identity, one_error_line
+from tests.support.env import caller_identity, one_error_line, run_awsafe
 from tests.support.moto_server import MotoServer
 from tests.support.worlds import EXTERNAL_ID, seed_config
 
@@ -286,3 +286,12 @@ def test_awsafes_own_vault_in_aws_vaults_directory_is_not_read_as_items(
     assert lines["demo"].startswith("already in the vault")
     assert lines[ESCAPED].startswith("would move")
     assert again.returncode == 4  # 'other', under the second passphrase
+
+
+def test_without_its_passphrase_or_a_terminal_nothing_is_written(store: Store) -> None:
+    # a real process in its own session: no terminal to ask on, as under cron or CI
+    result = run_awsafe("import", "aws-vault", env={"AWS_VAULT_BACKEND": "file"})
+    assert result.returncode == 9, result.stderr
+    assert "aws-vault's file store needs its passphrase and there is no terminal" in result.stderr
+    assert "set AWS_VAULT_FILE_PASSPHRASE" in result.stderr
+    assert not store.vault_dir.exists()
