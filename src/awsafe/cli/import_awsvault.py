@@ -111,6 +111,8 @@ def import_aws_vault(import_options: ImportAwsVaultOptions, options: GlobalOptio
         env.stderr.write(
             "Some keys could not be opened with this passphrase: run again with theirs, "
             "naming them with --profile\n"
+            if chosen.name == "file"
+            else "Some items could not be read (not opened, above): they stay in aws-vault\n"
         )
         return ExitCode.STORE
     return ExitCode.OK

@@ -5,11 +5,18 @@ from __future__ import annotations
 
 import base64
 import json
+from typing import Any
 
 import pytest
 
 from awsafe.credentials.stored import read_keys
-from awsafe.errors import NoCredentialsError, StoreCorruptError, StoreLockedError
+from awsafe.errors import (
+    NoCredentialsError,
+    StoreCorruptError,
+    StoreError,
+    StoreLockedError,
+    StoreUnavailableError,
+)
 from awsafe.migration.awsvault.filestore import parse_file_name, render_file_name
 from awsafe.migration.awsvault.importer import import_found, read_items
 from awsafe.migration.awsvault.items import parse_credential_json, parse_item_name, parse_keyring_item
@@ -34,7 +41,7 @@ class FakeSource:
     name = "file"
 
     def __init__(
-        self, items: dict[str, bytes], locked: tuple[str, ...] = (), target: MemoryStore | None = None
+        self, items: dict[str, Any], locked: tuple[str, ...] = (), target: MemoryStore | None = None
     ):
         self.items = items
         self.locked = locked
@@ -47,6 +54,8 @@ class FakeSource:
     def read(self, key: str) -> bytes:
         if key in self.locked:
             raise StoreLockedError(f"{key} could not be opened")
+        if isinstance(self.items[key], Exception):
+            raise self.items[key]
         return self.items[key]
 
     def remove(self, key: str) -> None:
@@ -116,6 +125,22 @@ def test_keys_that_will_not_open_stop_the_import_only_when_nothing_opens_or_they
     ]
     assert [left.key for left in found.unopened] == ["ops"]
     assert source.removed == ["demo"] and read_keys(target, "demo") == DEMO
+
+
+def test_an_item_that_cannot_be_read_stays_and_a_store_that_cannot_be_used_stops() -> None:
+    target = MemoryStore()
+    source = FakeSource({"demo": _json(DEMO), "gone": StoreError("there is no item 'gone'")}, target=target)
+    source.name = "secret-service"
+    found = read_items(source)
+    assert [(left.key, left.reason) for left in found.unopened] == [
+        ("gone", "could not be read (there is no item 'gone')")
+    ]
+    assert [r.outcome for r in import_found(found, source, target)] == [Outcome.MOVED]
+    with pytest.raises(StoreError, match="^aws-vault's secret-service store: 'gone' could not be read \\("):
+        import_found(read_items(source, ["gone"]), source, MemoryStore(), named=True)
+    broken = FakeSource({"demo": StoreUnavailableError("the Secret Service is not available here")})
+    with pytest.raises(StoreUnavailableError):
+        read_items(broken)
 
 
 def test_item_name_classification_follows_aws_vault() -> None:

@@ -9,7 +9,14 @@ import dataclasses
 from collections.abc import Sequence
 
 from awsafe.config.edit import check_profile_name
-from awsafe.errors import NoCredentialsError, StoreCorruptError, StoreLockedError, UsageError
+from awsafe.errors import (
+    NoCredentialsError,
+    StoreCorruptError,
+    StoreError,
+    StoreLockedError,
+    StoreUnavailableError,
+    UsageError,
+)
 from awsafe.migration.awsvault.items import parse_credential_json, parse_item_name
 from awsafe.migration.awsvault.source import AwsVaultSource
 from awsafe.migration.transfer import Candidate, Result, transfer
@@ -38,7 +45,8 @@ def read_items(source: AwsVaultSource, profiles: Sequence[str] = ()) -> Found:
     """Every item of ``source`` (only the named ``profiles`` when given), long-term keys opened.
 
     NoCredentialsError when a named profile has no item; an item that will not open (a file
-    under another passphrase) is listed in ``unopened``, not raised.
+    under another passphrase, an item gone meanwhile) is listed in ``unopened``, not raised;
+    a store that cannot be used at all (StoreUnavailableError) stops the reading.
     """
     keys = source.keys()
     missing = sorted(set(profiles) - set(keys))
@@ -65,11 +73,17 @@ def read_items(source: AwsVaultSource, profiles: Sequence[str] = ()) -> Found:
             continue
         try:
             credentials, why_not = parse_credential_json(source.read(key), origin)
-        except StoreLockedError:
-            unopened.append(Left(key, "could not be opened (another passphrase?)", origin))
-            continue
-        except StoreCorruptError as e:
+        except StoreCorruptError as e:  # opened, and not aws-vault's credentials: never will be
             skipped.append(Left(key, f"unreadable: {e.message}", origin))
+            continue
+        except StoreUnavailableError:
+            raise
+        except StoreLockedError as e:
+            why = "another passphrase?" if source.name == "file" else e.message
+            unopened.append(Left(key, f"could not be opened ({why})", origin))
+            continue
+        except StoreError as e:  # this item only (a file gone, an item not found by its label)
+            unopened.append(Left(key, f"could not be read ({e.message})", origin))
             continue
         if credentials is None:
             skipped.append(Left(key, why_not or "no long-term keys", origin))
@@ -96,10 +110,15 @@ def import_found(
     """
     if found.unopened and (named or not found.candidates):
         names = ", ".join(repr(left.key) for left in found.unopened)
-        raise StoreLockedError(
-            f"aws-vault's {source.name} store: {names} could not be opened with this passphrase; "
-            "nothing was imported",
-            hint="check the passphrase (AWS_VAULT_FILE_PASSPHRASE, or type it when asked)",
+        if source.name == "file":
+            raise StoreLockedError(
+                f"aws-vault's file store: {names} could not be opened with this passphrase; "
+                "nothing was imported",
+                hint="check the passphrase (AWS_VAULT_FILE_PASSPHRASE, or type it when asked)",
+            )
+        raise StoreError(
+            f"aws-vault's {source.name} store: {names} could not be read "
+            f"({found.unopened[0].reason}); nothing was imported"
         )
 
     def forget(candidate: Candidate) -> None:
