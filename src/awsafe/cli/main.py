@@ -94,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
         execute,
         explain,
         export,
-        import_plaintext,
+        importing,
         listing,
         login,
         migrate,
@@ -139,15 +139,11 @@ def build_parser() -> argparse.ArgumentParser:
         lambda sub: _global_flags(sub, top=False),
     )
     explain.configure(command("explain", "Show how a profile resolves and the calls a run of it would make"))
-    version.configure(command("version", "Print the version (as --version does)"))
-    # h14-plaintext: a minimal `import` parent; the merge takes cli/importing.py's, which calls
-    # import_plaintext.configure for its credentials-file subcommand.
-    importing = command("import", "Import long-term keys kept elsewhere").add_subparsers(
-        dest="import_source", metavar="SOURCE", required=True, parser_class=_Parser
+    importing.configure(
+        command("import", "Bring keys in: from aws-vault's stores (or a plaintext credentials file)"),
+        lambda sub: _global_flags(sub, top=False),
     )
-    sub = importing.add_parser("credentials-file", help="a plaintext AWS credentials file")
-    _global_flags(sub, top=False)
-    import_plaintext.configure(sub)
+    version.configure(command("version", "Print the version (as --version does)"))
     migrate.configure(command("migrate-backend", "Move the long-term keys from one vault backend to another"))
     return parser
 

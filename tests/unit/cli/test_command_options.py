@@ -22,6 +22,7 @@ from awsafe.cli.clear import ClearOptions
 from awsafe.cli.execute import ExecOptions
 from awsafe.cli.explain import ExplainOptions
 from awsafe.cli.export import ExportOptions
+from awsafe.cli.import_awsvault import ImportAwsVaultOptions
 from awsafe.cli.import_plaintext import ImportCredentialsFileOptions
 from awsafe.cli.listing import ListOptions
 from awsafe.cli.login import LoginOptions
@@ -67,6 +68,10 @@ def _from_argv(*argv: str) -> Any:
         )
     )
     args = build_parser().parse_args(head)
+    if args.command == "import":
+        return {"aws-vault": ImportAwsVaultOptions, "credentials-file": ImportCredentialsFileOptions}[
+            args.import_source
+        ].from_args(args, tail, _env())
     options_class = {
         "add": AddOptions,
         "list": ListOptions,
@@ -80,7 +85,6 @@ def _from_argv(*argv: str) -> Any:
         "agent": AgentOptions,
         "explain": ExplainOptions,
         "migrate-backend": MigrateOptions,
-        "import": ImportCredentialsFileOptions,
     }.get(args.command) or {
         "login": SsoLoginOptions,
         "logout": SsoLogoutOptions,
@@ -112,6 +116,7 @@ def _from_argv(*argv: str) -> Any:
         (["sso", "login"], "sso takes no command"),
         (["sso", "logout"], "sso takes no command"),
         (["sso", "populate"], "sso takes no command"),
+        (["import", "aws-vault"], "import takes no command"),
     ],
     ids=lambda value: " ".join(value) if isinstance(value, list) else "",
 )
@@ -439,6 +444,35 @@ def test_migrate_backend_options_from_argv() -> None:
     assert _from_argv(*argv, "--overwrite") == MigrateOptions(
         "file", "secret-service", profiles=("a", "b"), overwrite=True
     )
+# -- import aws-vault -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("store", "message"),
+    [
+        ("keyctl", "awsafe cannot read aws-vault's keyctl store"),
+        ("KWallet", "awsafe cannot read aws-vault's kwallet store"),
+        ("nosuch", "--from-backend must name an aws-vault store"),
+    ],
+)
+def test_import_aws_vault_refuses_a_store_it_cannot_read(store: str, message: str) -> None:
+    _refused(ImportAwsVaultOptions(from_backend=store), message)
+
+
+def test_import_aws_vault_accepts_its_stores_and_refuses_an_empty_profile() -> None:
+    for store in ("file", "Secret-Service", "keychain", "wincred", None):
+        ImportAwsVaultOptions(from_backend=store).validate(_env(), PLAIN)
+    _refused(ImportAwsVaultOptions(profiles=("demo", " ")), "--profile cannot be empty")
+
+
+def test_import_aws_vault_options_from_argv() -> None:
+    argv = ["import", "aws-vault", "--from-backend", "file", "--profile", "a", "--profile", "b"]
+    assert _from_argv(*argv, "--profile", "a", "--dry-run", "--overwrite", "--delete-source") == (
+        ImportAwsVaultOptions(
+            from_backend="file", profiles=("a", "b"), dry_run=True, overwrite=True, delete_source=True
+        )
+    )
+    assert _from_argv("import", "aws-vault") == ImportAwsVaultOptions()
 
 
 # -- run(): validate first, before the config, the vault or AWS ----------------------------------
@@ -466,6 +500,11 @@ def test_migrate_backend_options_from_argv() -> None:
         (["sso", "populate", "nosuch", "--sso-session", "corp"], "give a profile or --sso-session, not both"),
         (["agent", "start", "--", "x"], "agent start takes no command"),
         (["agent", "run", "--idle", "0s"], "--idle must be at least 1s"),
+        (["import", "aws-vault", "--", "x"], "import takes no command"),
+        (
+            ["import", "aws-vault", "--from-backend", "kwallet"],
+            "awsafe cannot read aws-vault's kwallet store",
+        ),
     ],
     ids=lambda value: " ".join(value) if isinstance(value, list) else "",
 )
