@@ -239,13 +239,15 @@ class _AnswerParsers:
 
 
 def _is_web_page(response: dict[str, Any]) -> bool:
-    """No AWS API answers with a web page; a web server or a captive portal does."""
-    headers = response.get("headers") or {}
-    if str(headers.get("content-type", "")).lower().startswith("text/html"):
-        return True
+    """No AWS API answers with a web page; a web server or a captive portal does. The content
+    type alone does not tell: emulators (moto) label their XML errors text/html."""
     body = response.get("body")
     head = body[:64].lstrip().lower() if isinstance(body, bytes) else b""
-    return head.startswith((b"<!doctype html", b"<html"))
+    if head.startswith((b"<!doctype html", b"<html")):
+        return True
+    headers = response.get("headers") or {}
+    html = str(headers.get("content-type", "")).lower().startswith("text/html")
+    return html and not head.startswith((b"<", b"{"))  # a text page: neither XML nor JSON
 
 
 class _AnswerParser:
