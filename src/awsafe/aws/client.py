@@ -75,9 +75,8 @@ def make_client(
     # One loader per process: a long-running process (the agent, an endpoint) would otherwise
     # parse botocore's endpoint and service data again, and keep another copy, for every client.
     session.register_component("data_loader", _shared_loader(session.get_config_variable("data_path")))
-    session.register_component(
-        "response_parser_factory", _AnswerParsers(session.get_component("response_parser_factory"))
-    )
+    parsers = _AnswerParsers(session.get_component("response_parser_factory"), service)
+    session.register_component("response_parser_factory", parsers)
     if endpoint.sts_regional_endpoints:
         session.set_config_variable("sts_regional_endpoints", endpoint.sts_regional_endpoints)
     config = botocore.config.Config(
@@ -88,21 +87,24 @@ def make_client(
     )
     try:
         if credentials is None:
-            return session.create_client(
+            client = session.create_client(
                 service,
                 region_name=endpoint.region,
                 endpoint_url=endpoint.url,
                 config=config.merge(botocore.config.Config(signature_version=botocore.UNSIGNED)),
             )
-        return session.create_client(
-            service,
-            region_name=endpoint.region,
-            endpoint_url=endpoint.url,
-            aws_access_key_id=credentials.access_key_id,
-            aws_secret_access_key=credentials.secret_access_key,
-            aws_session_token=credentials.session_token,
-            config=config,
-        )
+        else:
+            client = session.create_client(
+                service,
+                region_name=endpoint.region,
+                endpoint_url=endpoint.url,
+                aws_access_key_id=credentials.access_key_id,
+                aws_secret_access_key=credentials.secret_access_key,
+                aws_session_token=credentials.session_token,
+                config=config,
+            )
+        parsers.endpoint_url = client.meta.endpoint_url  # a client's endpoint never changes
+        return client
     except ValueError as e:
         # botocore's plain ValueError for an endpoint URL it cannot use (from AWS_ENDPOINT_URL*
         # or endpoint_url): the configuration's fault, not ours. Its region errors are BotoCoreErrors.
@@ -149,14 +151,15 @@ def calling(what: str, hint: str | None = None) -> Iterator[None]:
     (NoCredentialsError...), the region (NoRegionError, InvalidRegionError) and parameters
     AWS would refuse (ParamValidationError: a configured value such as a too-short
     ExternalId); and ``botocore.parsers.ResponseParserError``, an answer that cannot be
-    read (``_AnswerParsers`` makes every parsing failure one).
+    read (``_AnswerParsers`` makes every parsing failure one), and ``NotAwsAnswer``, a web
+    page where an AWS answer was expected.
     """
     from botocore.exceptions import BotoCoreError, ClientError
     from botocore.parsers import ResponseParserError
 
     try:
         yield
-    except (ClientError, BotoCoreError, ResponseParserError) as e:
+    except (ClientError, BotoCoreError, ResponseParserError, NotAwsAnswer) as e:
         raise translate(e, what, hint) from e
 
 
@@ -165,6 +168,8 @@ def translate(error: Exception, what: str, hint: str | None = None) -> AwsError:
     from botocore.exceptions import ClientError
     from botocore.parsers import ResponseParserError
 
+    if isinstance(error, NotAwsAnswer):
+        return AwsError(f"{what} failed: {error.describe()}", code="NotAnAwsAnswer")
     if isinstance(error, ResponseParserError):
         # Its text quotes the answer's body, which may hold credentials.
         return AwsError(f"{what} failed: the answer could not be read", code="MalformedResponse")
@@ -183,25 +188,78 @@ def translate(error: Exception, what: str, hint: str | None = None) -> AwsError:
     return AwsError(f"{what} failed: {error}", code=type(error).__name__)
 
 
+class NotAwsAnswer(Exception):
+    """An answer no AWS endpoint gives (a web page, a body that is neither XML nor JSON): most
+    often ``AWS_ENDPOINT_URL*`` or ``endpoint_url`` pointing at another server. Its text names
+    the endpoint, the status and the content type, and quotes nothing of the body."""
+
+    def __init__(self, service: str, endpoint_url: str, status: object, content_type: str) -> None:
+        super().__init__(f"{endpoint_url} answered HTTP {status} {content_type}")
+        self.service = service
+        self.endpoint_url = endpoint_url
+        self.status = status
+        self.content_type = content_type
+
+    def describe(self) -> str:
+        variable = "AWS_ENDPOINT_URL_" + self.service.upper().replace("-", "_")
+        kind = f", {self.content_type}" if self.content_type else ""
+        return (
+            f"{self.endpoint_url} answered (HTTP {self.status}{kind}), but not as AWS {self.service} does;"
+            f" is {variable}, AWS_ENDPOINT_URL or endpoint_url pointing at another server?"
+        )
+
+
+def _without_userinfo(url: str) -> str:
+    """``url`` without any ``user:password@`` (a proxy's or a test server's), for a message."""
+    scheme, sep, rest = url.partition("://")
+    host, slash, path = rest.partition("/")
+    return f"{scheme}{sep}{host.rpartition('@')[2]}{slash}{path}" if sep else url
+
+
 class _AnswerParsers:
     """botocore's response parsers, except that whatever goes wrong reading an answer (a
     timestamp or number that is not one, broken XML or JSON) is a ResponseParserError: the
-    fault of what answered, never a bug of ours. botocore raises a bare ValueError for some."""
+    fault of what answered, never a bug of ours. botocore raises a bare ValueError for some.
+    A web page instead of an AWS answer is a ``NotAwsAnswer`` naming
+    the client's endpoint, set once the client exists."""
 
-    def __init__(self, factory: Any) -> None:
+    def __init__(self, factory: Any, service: str) -> None:
         self._factory = factory
+        self._service = service
+        self.endpoint_url = ""
 
     def create_parser(self, protocol_name: str) -> _AnswerParser:
-        return _AnswerParser(self._factory.create_parser(protocol_name))
+        return _AnswerParser(self._factory.create_parser(protocol_name), self)
+
+    def not_aws(self, response: dict[str, Any]) -> NotAwsAnswer:
+        headers = response.get("headers") or {}
+        content_type = str(headers.get("content-type", "")).split(";")[0].strip()[:60]
+        url = _without_userinfo(self.endpoint_url)
+        return NotAwsAnswer(self._service, url, response.get("status_code"), content_type)
+
+
+def _is_web_page(response: dict[str, Any]) -> bool:
+    """No AWS API answers with a web page; a web server or a captive portal does. The content
+    type alone does not tell: emulators (moto) label their XML errors text/html."""
+    body = response.get("body")
+    head = body[:64].lstrip().lower() if isinstance(body, bytes) else b""
+    if head.startswith((b"<!doctype html", b"<html")):
+        return True
+    headers = response.get("headers") or {}
+    html = str(headers.get("content-type", "")).lower().startswith("text/html")
+    return html and not head.startswith((b"<", b"{"))  # a text page: neither XML nor JSON
 
 
 class _AnswerParser:
-    def __init__(self, parser: Any) -> None:
+    def __init__(self, parser: Any, parsers: _AnswerParsers) -> None:
         self._parser = parser
+        self._parsers = parsers
 
     def parse(self, response: dict[str, Any], shape: Any) -> Any:
         from botocore.parsers import ResponseParserError
 
+        if _is_web_page(response):
+            raise self._parsers.not_aws(response)
         try:
             return self._parser.parse(response, shape)
         except ResponseParserError:

@@ -67,6 +67,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(run=run)
 
 
+def _check_key_id(key_id: str) -> None:
+    if not ACCESS_KEY_ID.match(key_id):
+        raise UsageError(
+            f"{key_id[:4]}... is not an access key id (expected e.g. AKIA followed by 16 characters)"
+        )
+
+
 def _read_keys(add_options: AddOptions, env: Environment) -> Credentials:
     """The keys from the environment (present: validate() checked) or typed at the terminal."""
     if add_options.from_env:
@@ -76,11 +83,10 @@ def _read_keys(add_options: AddOptions, env: Environment) -> Credentials:
         from awsafe.prompts.terminal import ask_secret, ask_text
 
         key_id = ask_text("Enter Access Key ID: ", fallback=env.stdin).strip()
+        # Before the secret is asked: a mistyped key id must not cost the user typing it.
+        _check_key_id(key_id)
         secret = ask_secret("Enter Secret Access Key: ", fallback=env.stdin).strip()
-    if not ACCESS_KEY_ID.match(key_id):
-        raise UsageError(
-            f"{key_id[:4]}... is not an access key id (expected e.g. AKIA followed by 16 characters)"
-        )
+    _check_key_id(key_id)
     if not secret:
         raise UsageError("the secret access key is empty")
     return Credentials(access_key_id=key_id, secret_access_key=secret)

@@ -30,6 +30,13 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{prefix}{message}", hint=f"see: {self.prog} --help")
 
 
+class _TopHelp(argparse.HelpFormatter):
+    """`awsafe --help` at one width whatever the terminal: cli/helptext.py serves it pre-rendered."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, width=78)
+
+
 def _refuse_extra(extra: list[str], command: str | None) -> None:
     # Never echo them: a pasted secret key is the classic stray argument.
     hint = (
@@ -105,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
         version,
     )
 
-    parser = _Parser(prog="awsafe", description="A vault for AWS credentials.")
+    parser = _Parser(prog="awsafe", description="A vault for AWS credentials.", formatter_class=_TopHelp)
     parser.add_argument("-v", "--version", action="version", version=render_version())
     _global_flags(parser, top=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)

@@ -5,15 +5,12 @@ from __future__ import annotations
 import argparse
 import dataclasses
 
-from awsafe import __version__
+from awsafe.cli.helptext import render_version
 from awsafe.environment import Environment
 from awsafe.errors import ExitCode, UsageError
 from awsafe.wiring.options import GlobalOptions
 
-
-def render_version() -> str:
-    """The one version line, shared with ``--version`` so the two never differ."""
-    return f"awsafe {__version__}"
+__all__ = ["VersionOptions", "configure", "render_version", "run"]
 
 
 @dataclasses.dataclass(frozen=True)

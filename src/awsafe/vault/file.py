@@ -31,14 +31,23 @@ class FileStore:
     """A Store of AEAD-sealed files in ``directory``, keyed by a passphrase.
 
     ``passphrase`` is called at most once per instance, and only when a key is
-    really needed; scrypt runs at most once per instance too. ``scrypt_log2n``
+    really needed; scrypt runs at most once per instance too. Creating the vault,
+    ``new_passphrase`` is called instead when given (a prompt that says it is
+    creating one and asks twice). ``scrypt_log2n``
     applies to a vault this instance creates: an existing vault keeps the
     parameters written in its header.
     """
 
     name = "file"
 
-    def __init__(self, directory: Path, passphrase: Callable[[], str], *, scrypt_log2n: int = 17) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        passphrase: Callable[[], str],
+        *,
+        scrypt_log2n: int = 17,
+        new_passphrase: Callable[[], str] | None = None,
+    ) -> None:
         if not fmt.MIN_LOG2N <= scrypt_log2n <= fmt.MAX_LOG2N:
             raise StoreError(
                 f"the scrypt cost log2(N) must be between {fmt.MIN_LOG2N} and {fmt.MAX_LOG2N},"
@@ -46,6 +55,7 @@ class FileStore:
             )
         self.directory = Path(directory)
         self._passphrase = passphrase
+        self._new_passphrase = new_passphrase or passphrase
         self._log2n = scrypt_log2n
         self._keys: fmt.Keys | None = None
         self._wrong_passphrase = False
@@ -124,7 +134,7 @@ class FileStore:
             return self._open(header, self._passphrase())
         if not create or self._item_files():
             raise VaultCorruptError(f"the file vault in {self.directory} has items but no {fmt.HEADER_NAME}")
-        passphrase = self._passphrase()
+        passphrase = self._new_passphrase()  # before anything is created: it may be refused
         self._ensure_directory()
         try:
             with exclusive_lock(self.directory / LOCK_NAME):

@@ -28,6 +28,7 @@ def open_store(
     passphrase: Callable[[], str],
     state_dir: Path,
     scrypt_log2n: int = 17,
+    new_passphrase: Callable[[], str] | None = None,
 ) -> Store:
     """The Store for ``backend``; None or "" picks the OS keychain when one is usable, else the file vault.
 
@@ -38,7 +39,7 @@ def open_store(
     if name is None:
         name = keychain.usable_keychain_backend() or FILE_BACKEND
     if name == FILE_BACKEND:
-        return FileStore(file_dir, passphrase, scrypt_log2n=scrypt_log2n)
+        return FileStore(file_dir, passphrase, scrypt_log2n=scrypt_log2n, new_passphrase=new_passphrase)
     if name in keychain.BACKENDS:
         return keychain.KeychainStore(
             KEYCHAIN_SERVICE, name, lock_path=state_dir / f"keychain-{KEYCHAIN_SERVICE}.lock"

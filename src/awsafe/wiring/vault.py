@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -36,9 +37,20 @@ class Unlock:
         return f"Unlock(typed={self.typed})"
 
 
+UNLOCK_PROMPT = "Enter passphrase to unlock the awsafe file vault: "
+NEW_PROMPT = "Enter a passphrase for the new vault: "
+AGAIN_PROMPT = "Enter the same passphrase again: "
+
+
 def _passphrase_source(
-    env: Environment, on_unlock: Callable[[Unlock], None] | None = None, *, interactive: bool = True
+    env: Environment,
+    on_unlock: Callable[[Unlock], None] | None = None,
+    *,
+    creating: Path | None = None,
+    interactive: bool = True,
 ) -> str:
+    """The passphrase from the environment, else typed at the terminal: once to unlock, or, when
+    ``creating`` the vault in that directory, twice (a typo would lock out what is stored next)."""
     passphrase = env.get(*PASSPHRASE_VARIABLES)
     if passphrase is not None:
         if on_unlock is not None:
@@ -49,12 +61,18 @@ def _passphrase_source(
     from awsafe.prompts.terminal import ask_secret
 
     try:
-        passphrase = ask_secret("Enter passphrase to unlock the awsafe file vault: ")
+        if creating is None:
+            passphrase = ask_secret(UNLOCK_PROMPT)
+        else:
+            passphrase = ask_secret(f"Creating a new awsafe file vault in {creating}\n{NEW_PROMPT}")
+            again = ask_secret(AGAIN_PROMPT)
     except PromptError as e:
         raise PromptError(
             "the file vault needs a passphrase and there is no terminal to ask on",
             hint="set AWSAFE_FILE_PASSPHRASE, or use --backend to pick the OS keychain",
         ) from e
+    if creating is not None and not hmac.compare_digest(passphrase.encode(), again.encode()):
+        raise PromptError("the passphrases do not match; no vault was created", hint="run the command again")
     if on_unlock is not None:
         on_unlock(Unlock(passphrase, typed=True))
     return passphrase
@@ -88,6 +106,9 @@ def open_vault(
         backend,
         file_dir=directory,
         passphrase=lambda: _passphrase_source(env, on_unlock, interactive=interactive),
+        new_passphrase=lambda: _passphrase_source(
+            env, on_unlock, creating=directory, interactive=interactive
+        ),
         state_dir=state_dir(env),
         scrypt_log2n=_scrypt_log2n(env),
     )
