@@ -25,31 +25,38 @@ A vault for AWS credentials.
 
 positional arguments:
   COMMAND
-    add           Add long-term credentials of a profile to the vault
-    list (ls)     List profiles, stored credentials and sessions
-    remove (rm)   Remove the credentials of a profile
-    clear         Delete cached sessions
-    exec          Run a command with temporary credentials of a profile
-    export        Print temporary credentials of a profile
-    server        Serve a profile's credentials on a local ECS or IMDS
-                  endpoint
-    login         Open the AWS console as a profile (a federation sign-in URL)
-    rotate        Rotate the long-term access key of a profile
-    sso           Sign in to IAM Identity Center, sign out, or make profiles
-                  for its roles
-    agent         Unlock the vault once and serve temporary credentials to
-                  your awsafe commands
-    version       Print the version (as --version does)
+    add            Add long-term credentials of a profile to the vault
+    list (ls)      List profiles, stored credentials and sessions
+    remove (rm)    Remove the credentials of a profile
+    clear          Delete cached sessions
+    exec           Run a command with temporary credentials of a profile
+    export         Print temporary credentials of a profile
+    server         Serve a profile's credentials on a local ECS or IMDS
+                   endpoint
+    login          Open the AWS console as a profile (a federation sign-in
+                   URL)
+    rotate         Rotate the long-term access key of a profile
+    sso            Sign in to IAM Identity Center, sign out, or make profiles
+                   for its roles
+    agent          Unlock the vault once and serve temporary credentials to
+                   your awsafe commands
+    explain        Show how a profile resolves and the calls a run of it would
+                   make
+    import         Bring keys in: from aws-vault's stores (or a plaintext
+                   credentials file)
+    version        Print the version (as --version does)
+    migrate-backend
+                   Move the long-term keys from one vault backend to another
 
 options:
-  -h, --help      show this help message and exit
-  -v, --version   show program's version number and exit
-  --debug         show debug messages and tracebacks
-  --backend NAME  vault backend: secret-service, keychain, wincred, kwallet,
-                  file (env AWSAFE_BACKEND / AWS_VAULT_BACKEND)
-  --file-dir DIR  directory of the file vault (env AWSAFE_FILE_DIR /
-                  AWS_VAULT_FILE_DIR)
-  --prompt NAME   MFA prompt driver (env AWSAFE_PROMPT / AWS_VAULT_PROMPT)
+  -h, --help       show this help message and exit
+  -v, --version    show program's version number and exit
+  --debug          show debug messages and tracebacks
+  --backend NAME   vault backend: secret-service, keychain, wincred, kwallet,
+                   file (env AWSAFE_BACKEND / AWS_VAULT_BACKEND)
+  --file-dir DIR   directory of the file vault (env AWSAFE_FILE_DIR /
+                   AWS_VAULT_FILE_DIR)
+  --prompt NAME    MFA prompt driver (env AWSAFE_PROMPT / AWS_VAULT_PROMPT)
 """
 
 

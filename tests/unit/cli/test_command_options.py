@@ -444,6 +444,8 @@ def test_migrate_backend_options_from_argv() -> None:
     assert _from_argv(*argv, "--overwrite") == MigrateOptions(
         "file", "secret-service", profiles=("a", "b"), overwrite=True
     )
+
+
 # -- import aws-vault -----------------------------------------------------------------------------
 
 
