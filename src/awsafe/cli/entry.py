@@ -10,6 +10,10 @@ def entry() -> None:
 
     # Before anything else: no core dumps, and the passphrase out of what children inherit.
     environ = guard_process_start()
+    if sys.argv[1:2] == ["__complete"]:  # a completion script asking for names (cli.complete_names)
+        from awsafe.cli.complete_names import run_complete
+
+        raise SystemExit(run_complete(sys.argv[2:], environ))
     from awsafe.cli.fastpath import try_fast_path
 
     code = try_fast_path(sys.argv[1:], environ)

@@ -91,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
         add,
         agent,
         clear,
+        completion,
         execute,
         export,
         listing,
@@ -105,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="awsafe", description="A vault for AWS credentials.")
     parser.add_argument("-v", "--version", action="version", version=render_version())
     _global_flags(parser, top=True)
+    completion.add_script_flags(parser, build_parser)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     def command(name: str, help_text: str, aliases: Sequence[str] = ()) -> argparse.ArgumentParser:
@@ -136,6 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
         lambda sub: _global_flags(sub, top=False),
     )
     version.configure(command("version", "Print the version (as --version does)"))
+    completion.configure(
+        command("completion", "Print the shell completion script (bash, zsh, fish, pwsh, nu)")
+    )
     return parser
 
 

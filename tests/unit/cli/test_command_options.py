@@ -400,6 +400,7 @@ def test_agent_options_from_argv() -> None:
         (["sso", "populate", "nosuch", "--sso-session", "corp"], "give a profile or --sso-session, not both"),
         (["agent", "start", "--", "x"], "agent start takes no command"),
         (["agent", "run", "--idle", "0s"], "--idle must be at least 1s"),
+        (["completion", "bash", "--", "x"], "completion takes no command"),
     ],
     ids=lambda value: " ".join(value) if isinstance(value, list) else "",
 )
