@@ -27,6 +27,8 @@ SCRIPT_FLAGS = {
     "--completion-script-zsh": "zsh",
     "--completion-script-fish": "fish",
 }
+_ZSH_EVAL_ONLY = "if [[ $zsh_eval_context[-1] == eval ]]; then"
+_ZSH_EVAL_OR_SOURCE = "if [[ $zsh_eval_context[-1] == (eval|file) ]]; then"
 _SHTAB_SHELL = {"bash": "bash", "zsh": "zsh", "fish": "fish", "pwsh": "powershell"}
 
 # `command awsafe` / the Application: past a shell function named awsafe (`awsafe init`).
@@ -121,7 +123,12 @@ def completion_script(shell: str) -> str:
         return render_nu_script(parser)
     import shtab  # a dependency only this command needs: imported here, never at start-up
 
-    return str(shtab.complete(parser, _SHTAB_SHELL[shell]))
+    script = str(shtab.complete(parser, _SHTAB_SHELL[shell]))
+    if shell == "zsh":
+        # shtab registers the function when the script is eval'ed and otherwise runs it (as an
+        # autoloaded _awsafe); `source <(awsafe completion zsh)` must register it too.
+        script = script.replace(_ZSH_EVAL_ONLY, _ZSH_EVAL_OR_SOURCE)
+    return script
 
 
 @dataclasses.dataclass(frozen=True)
