@@ -1,7 +1,7 @@
 """`scripts/bench`'s runner: every speed benchmark in one run, or the one named.
 
-    run.py                          cache_hit, then agent_hit, then agent_load, defaults
-    run.py NAME [arguments...]      only that one (cache_hit, agent_hit, agent_load)
+    run.py                          cache_hit, agent_hit, agent_load, then completion, defaults
+    run.py NAME [arguments...]      only that one (cache_hit, agent_hit, agent_load, completion)
     run.py --runs 51 ...            cache_hit with these arguments (as scripts/bench was)
 
 Each runs as its own process; the exit status is the first non-zero one (a failed command,
@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ("cache_hit", "agent_hit", "agent_load")
+SCRIPTS = ("cache_hit", "agent_hit", "agent_load", "completion")
 
 
 def main(argv: list[str]) -> int:
