@@ -29,7 +29,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `benchmarks.*` when run as a file
 
 from benchmarks.configs import config_text  # noqa: E402
-from benchmarks.measuring import BenchError, Completed, Timed, round_robin, say, say_failed  # noqa: E402
+from benchmarks.measuring import (  # noqa: E402
+    BenchError,
+    Check,
+    Completed,
+    Timed,
+    round_robin,
+    say,
+    say_failed,
+)
 from benchmarks.reporting import Row, render_machine, render_table, verdict  # noqa: E402
 from benchmarks.worlds import AWSAFE, PYTHON, base_environment, venv_ready  # noqa: E402
 
@@ -43,7 +51,7 @@ printf '%s\\n' "${COMPREPLY[@]}"
 """
 
 
-def names_are(expected: list[str] | int) -> object:
+def names_are(expected: list[str] | int) -> Check:
     """A check: the run printed exactly these names (or this many)."""
 
     def check(cmd: list[str], result: Completed) -> None:
@@ -75,6 +83,7 @@ def main() -> int:
         small_env, big_env = {**env, "AWS_CONFIG_FILE": str(small)}, {**env, "AWS_CONFIG_FILE": str(big)}
         bash_env = {**big_env, "PATH": f"{AWSAFE.parent}:{env.get('PATH', '/usr/bin:/bin')}"}
         complete = [str(AWSAFE), "__complete", "profiles"]
+        bash = ["bash", "--norc", "--noprofile", "-c", BASH_DRIVER, "bash", str(script)]
         sso = [f"sso-1999{i:02d}" for i in range(0, 100, 2)] if args.profiles == 200_000 else None
         items = [
             Timed("floor: python -c pass", [PYTHON, "-c", "pass"], env),
@@ -82,9 +91,9 @@ def main() -> int:
             Timed("200,000: __complete profiles te", [*complete, "te"], big_env, names_are(["test"])),
             Timed("200,000: __complete profiles sso-1999", [*complete, "sso-1999"], big_env,
                   names_are(sso) if sso else None),
-            Timed("200,000: __complete profiles (every name)", complete, big_env, names_are(args.profiles + 3)),
-            Timed("200,000: bash completes `awsafe exec te`", ["bash", "--norc", "--noprofile", "-c", BASH_DRIVER,
-                  "bash", str(script)], bash_env, names_are(["test"])),
+            Timed("200,000: __complete profiles (every name)", complete, big_env,
+                  names_are(args.profiles + 3)),
+            Timed("200,000: bash completes `awsafe exec te`", bash, bash_env, names_are(["test"])),
         ]  # fmt: skip
         size = big.stat().st_size / 1e6
         say(f"{args.profiles:,} profiles, {size:.1f} MB; {args.runs} rounds")
@@ -96,10 +105,10 @@ def main() -> int:
     floor = items[0].median_ms
     rows: list[Row] = [(items[0].name, floor, 1.0, "", "")]
     for item in items[1:]:
-        goal = item is items[2]
-        rows.append((item.name, item.median_ms, item.median_ms / floor, f"<= {GOAL_MS:.0f} ms" if goal else "",
-                     verdict(item.median_ms <= GOAL_MS) if goal else ""))  # fmt: skip
-    print(f"\ncompletion of profile names; {render_machine()}; whole-process medians of {args.runs} runs")
+        goal, ms = item is items[2], item.median_ms
+        met = verdict(ms <= GOAL_MS) if goal else ""
+        rows.append((item.name, ms, ms / floor, f"<= {GOAL_MS:.0f} ms" if goal else "", met))
+    print(f"\nprofile name completion; {render_machine()}; whole-process medians of {args.runs} runs")
     print("\n".join(render_table(rows)))
     return 0
 
