@@ -2,7 +2,7 @@
 
 Completing a profile name must answer within a keystroke on a 200,000-profile
 file, where the index's full scan (``index.py``, one Python object per
-header) takes ~0.5 s. This finds the headers as the index does (unindented
+header) takes seconds. This finds the headers as the index does (unindented
 ``[profile NAME]``, ``[default]``, ``[sso-session NAME]``, an optional
 trailing comment) with one regex per kind that starts with a literal, so
 ``re`` jumps from header to header, and the name's prefix is part of the
