@@ -108,19 +108,23 @@ def _sections(output: str) -> dict[str, list[str]]:
     return found
 
 
-def _check(offered: dict[str, list[str]]) -> None:
+def _check(offered: dict[str, list[str]], *, after_dashdash: bool = True) -> None:
     for line, expected in LINES:
         assert sorted(set(offered[line])) == sorted(expected), line
     assert set(offered["awsafe exec "]) == set(PROFILES)
     assert set(offered["awsafe "]) >= SUBCOMMANDS
     assert not any(CANARY in word for words in offered.values() for word in words)
+    if after_dashdash:  # the command after `--` completes as itself, with none of exec's flags
+        assert "echo" in offered["awsafe exec test -- ech"]
+        assert offered["awsafe exec test -- ls --no-s"] == []
 
 
 ALL_LINES = [line for line, _ in LINES] + ["awsafe exec ", "awsafe "]
+DASHDASH_LINES = ["awsafe exec test -- ech", "awsafe exec test -- ls --no-s"]
 
 
 def test_bash(world: dict[str, str], script_files: dict[str, Path]) -> None:
-    lines = "\n".join("comp " + shlex.join(line.split(" ")) for line in ALL_LINES)
+    lines = "\n".join("comp " + shlex.join(line.split(" ")) for line in ALL_LINES + DASHDASH_LINES)
     driver = f"""
 source {script_files["bash"]}
 complete -p awsafe
@@ -140,9 +144,10 @@ function=$(complete -p awsafe | sed -E 's/.* -F ([^ ]+) .*/\\1/')
 def test_fish(world: dict[str, str], script_files: dict[str, Path]) -> None:
     fish = _shell("fish")
     calls = "\n".join(
-        f"echo '== {line}'; complete -C '{line}' | string replace -r '\\t.*' ''" for line in ALL_LINES
+        f"echo '== {line}'; complete -C '{line}' | string replace -r '\\t.*' ''"
+        for line in ALL_LINES + DASHDASH_LINES
     )
-    output = _run([fish, "--no-config", "-c", f"source {script_files['fish']}\n{calls}"], world)
+    output = _run([fish, "--no-config", "-c", f"source {script_files['fish']}\n{calls}\ntrue"], world)
     _check(_sections(output))
 
 
@@ -193,7 +198,9 @@ def test_zsh(world: dict[str, str], script_files: dict[str, Path], tmp_path: Pat
     capture = tmp_path / "offered"
     setup = tmp_path / "setup.zsh"
     setup.write_text(ZSH_CAPTURE.format(script=script_files["zsh"], capture=capture))
-    _run([zsh, "-f", "-c", ZSH_DRIVER, "driver", str(setup), str(capture), *ALL_LINES], world)
+    _run(
+        [zsh, "-f", "-c", ZSH_DRIVER, "driver", str(setup), str(capture), *ALL_LINES, *DASHDASH_LINES], world
+    )
     offered = _sections(capture.read_text().replace("--done--\n", ""))
     _check(offered)
 
@@ -215,7 +222,7 @@ def test_nushell(world: dict[str, str], script_files: dict[str, Path], tmp_path:
         )
         # nushell offers a subcommand as its whole name ("awsafe exec"): keep the last word.
         offered[line] = [word.split(" ")[-1] for word in json.loads(answer)["completions"]]
-    _check(offered)
+    _check(offered, after_dashdash=False)  # not yet in nushell
 
 
 def test_names_come_from_a_lean_process_that_never_opens_the_vault(world: dict[str, str]) -> None:

@@ -29,6 +29,60 @@ SCRIPT_FLAGS = {
 }
 _ZSH_EVAL_ONLY = "if [[ $zsh_eval_context[-1] == eval ]]; then"
 _ZSH_EVAL_OR_SOURCE = "if [[ $zsh_eval_context[-1] == (eval|file) ]]; then"
+# After `--` the words are a command of its own (exec's): complete them as that command, as
+# aws-vault's bash, zsh and fish scripts do. shtab's scripts know nothing of `--`.
+_BASH_REGISTER = "complete -o bashdefault -F _shtab_awsafe awsafe"
+_BASH_AFTER_DASHDASH = """\
+_awsafe_complete() {
+  local i
+  for (( i = 1; i < COMP_CWORD; i++ )); do
+    if [[ ${COMP_WORDS[i]} == -- ]]; then
+      if declare -F _command_offset >/dev/null; then
+        _command_offset $(( i + 1 ))  # bash-completion: the command's own completion
+      elif (( COMP_CWORD == i + 1 )); then
+        mapfile -t COMPREPLY < <(compgen -c -- "${COMP_WORDS[COMP_CWORD]}")
+      else
+        mapfile -t COMPREPLY < <(compgen -f -- "${COMP_WORDS[COMP_CWORD]}")
+      fi
+      return 0
+    fi
+  done
+  _shtab_awsafe "$@"
+}
+complete -o bashdefault -F _awsafe_complete awsafe"""
+_ZSH_AFTER_DASHDASH = """\
+_awsafe_complete() {
+  local i
+  for (( i = 2; i < CURRENT; i++ )); do
+    if [[ ${words[i]} == -- ]]; then
+      shift $i words
+      (( CURRENT -= i ))
+      _normal
+      return
+    fi
+  done
+  _shtab_awsafe "$@"
+}
+
+"""
+_ZSH_REGISTER = "compdef _shtab_awsafe -N awsafe"
+_ZSH_AUTOLOADED = '  _shtab_awsafe "$@"\nfi'
+_FISH_AFTER_DASHDASH = """
+# After `--`: the command's own completion, and none of awsafe's.
+function __awsafe_after_dashdash
+  contains -- -- (commandline -opc)
+end
+functions -c _shtab_awsafe_using __awsafe_shtab_using
+function _shtab_awsafe_using
+  __awsafe_after_dashdash; and return 1
+  __awsafe_shtab_using $argv
+end
+function __awsafe_complete_command
+  set -l parts (string split --max 1 -- ' -- ' (commandline -pc))
+  complete -C "$parts[2]"
+end
+complete -c awsafe -n __awsafe_after_dashdash -xa '(__awsafe_complete_command)'
+"""
 _SHTAB_SHELL = {"bash": "bash", "zsh": "zsh", "fish": "fish", "pwsh": "powershell"}
 
 # `command awsafe` / the Application: past a shell function named awsafe (`awsafe init`).
@@ -124,11 +178,17 @@ def completion_script(shell: str) -> str:
     import shtab  # a dependency only this command needs: imported here, never at start-up
 
     script = str(shtab.complete(parser, _SHTAB_SHELL[shell]))
-    if shell == "zsh":
+    if shell == "bash":
+        script = script.replace(_BASH_REGISTER, _BASH_AFTER_DASHDASH)
+    elif shell == "zsh":
         # shtab registers the function when the script is eval'ed and otherwise runs it (as an
         # autoloaded _awsafe); `source <(awsafe completion zsh)` must register it too.
-        script = script.replace(_ZSH_EVAL_ONLY, _ZSH_EVAL_OR_SOURCE)
-    return script
+        script = script.replace(_ZSH_EVAL_ONLY, _ZSH_AFTER_DASHDASH + _ZSH_EVAL_OR_SOURCE)
+        script = script.replace(_ZSH_REGISTER, "compdef _awsafe_complete -N awsafe")
+        script = script.replace(_ZSH_AUTOLOADED, '  _awsafe_complete "$@"\nfi')
+    elif shell == "fish":
+        script += _FISH_AFTER_DASHDASH
+    return script if script.endswith("\n") else script + "\n"
 
 
 @dataclasses.dataclass(frozen=True)
