@@ -87,10 +87,8 @@ def _shell(name: str) -> str:
     return path
 
 
-def _run(argv: list[str], env: dict[str, str], stdin: str | None = None) -> str:
-    result = subprocess.run(
-        argv, input=stdin, capture_output=True, text=True, env=env, timeout=60, check=False
-    )
+def _run(argv: list[str], env: dict[str, str]) -> str:
+    result = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=60, check=False)
     assert result.returncode == 0, result.stderr
     return result.stdout
 
