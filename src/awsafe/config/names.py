@@ -29,7 +29,7 @@ _TRAILING_SPACE = re.compile(r"[^\S\n]+$", re.MULTILINE)
 
 def parse_section_names(data: bytes, kind: str, prefix: str = "") -> list[str]:
     """Names of ``kind`` ("profile" or "sso-session") starting with ``prefix``, each once, in
-    file order (``default`` first: it is a profile whether written [default] or [profile default])."""
+    file order (a [default] section first: it is the profile "default", as [profile default] is)."""
     if kind not in KINDS:
         raise ValueError(f"unknown section kind {kind!r}")
     # A literal first ("\n[profile ") lets re jump between candidate lines, as index.py does;
