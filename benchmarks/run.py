@@ -1,7 +1,8 @@
 """`scripts/bench`'s runner: every speed benchmark in one run, or the one named.
 
-    run.py                          cache_hit, agent_hit, agent_load, then startup, defaults
-    run.py NAME [arguments...]      only that one (cache_hit, agent_hit, agent_load, startup)
+    run.py                          cache_hit, agent_hit, agent_load, then startup, completion, defaults
+    run.py NAME [arguments...]      only that one (cache_hit, agent_hit, agent_load, startup,
+                                    completion)
     run.py --runs 51 ...            cache_hit with these arguments (as scripts/bench was)
 
 Each runs as its own process; the exit status is the first non-zero one (a failed command,
@@ -15,7 +16,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ("cache_hit", "agent_hit", "agent_load", "startup")
+SCRIPTS = ("cache_hit", "agent_hit", "agent_load", "startup", "completion")
 
 
 def main(argv: list[str]) -> int:

@@ -26,6 +26,12 @@ def config_path(environ: Mapping[str, str], home: Path) -> Path:
     return Path(configured).expanduser()
 
 
+def config_path_text(environ: Mapping[str, str], home: str) -> str:
+    """:func:`config_path` for a home given as text, without pathlib (completion's names)."""
+    configured = environ.get("AWS_CONFIG_FILE")
+    return os.path.expanduser(configured) if configured else os.path.join(home, ".aws", "config")
+
+
 def state_dir(home: Path) -> Path:
     """awsafe's private state (vault, locks, the fast path's records): ``home``/.awsafe."""
     return home / STATE_DIR_NAME

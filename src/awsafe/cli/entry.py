@@ -28,6 +28,10 @@ def entry() -> None:
 
     # Before anything else: no core dumps, and the passphrase out of what children inherit.
     environ = guard_process_start()
+    if sys.argv[1:2] == ["__complete"]:  # a completion script asking for names (cli.complete_names)
+        from awsafe.cli.complete_names import run_complete
+
+        raise SystemExit(run_complete(sys.argv[2:], environ))
     lean = _answer_version_or_help(sys.argv[1:])
     if lean is not None:
         raise SystemExit(lean)

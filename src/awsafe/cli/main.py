@@ -98,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
         add,
         agent,
         clear,
+        completion,
         execute,
         explain,
         export,
@@ -115,6 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="awsafe", description="A vault for AWS credentials.", formatter_class=_TopHelp)
     parser.add_argument("-v", "--version", action="version", version=render_version())
     _global_flags(parser, top=True)
+    completion.add_script_flags(parser, build_parser)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     def command(name: str, help_text: str, aliases: Sequence[str] = ()) -> argparse.ArgumentParser:
@@ -152,6 +154,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     version.configure(command("version", "Print the version (as --version does)"))
     migrate.configure(command("migrate-backend", "Move the long-term keys from one vault backend to another"))
+    completion.configure(
+        command("completion", "Print the shell completion script (bash, zsh, fish, pwsh, nu)")
+    )
     return parser
 
 

@@ -507,6 +507,7 @@ def test_import_aws_vault_options_from_argv() -> None:
             ["import", "aws-vault", "--from-backend", "kwallet"],
             "awsafe cannot read aws-vault's kwallet store",
         ),
+        (["completion", "bash", "--", "x"], "completion takes no command"),
     ],
     ids=lambda value: " ".join(value) if isinstance(value, list) else "",
 )
