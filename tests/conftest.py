@@ -7,7 +7,12 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["tests.support.fixtures", "tests.support.worlds", "tests.support.running_agent"]
+pytest_plugins = [
+    "tests.support.fixtures",
+    "tests.support.worlds",
+    "tests.support.running_agent",
+    "tests.support.gpg",
+]
 
 _SCRUBBED_PREFIXES = ("AWS_", "AWSAFE_", "BOTO_")
 
