@@ -12,6 +12,7 @@ pytest_plugins = [
     "tests.support.worlds",
     "tests.support.running_agent",
     "tests.support.gpg",
+    "tests.support.keepass",
 ]
 
 _SCRUBBED_PREFIXES = ("AWS_", "AWSAFE_", "BOTO_")

@@ -1,0 +1,102 @@
+"""KeePassStore on databases made by keepassxc-cli, and keepassxc-cli reading what awsafe wrote."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+from pathlib import Path
+
+import pytest
+
+from awsafe.errors import StoreLockedError, StoreUnavailableError
+from awsafe.vault.keepassxc import KeePassStore, compute_aes_kdf
+from tests.support.keepass import KeePassTemplate, keepassxc_cli
+from tests.support.store_contract import StoreContract, StoreFactory
+
+
+def _store(path: Path, passphrase: str | None, tmp_path: Path) -> KeePassStore:
+    return KeePassStore(path, passphrase=lambda: passphrase, lock_path=tmp_path / "state" / "kp.lock")
+
+
+class TestKeePassStore(StoreContract):
+    @pytest.fixture
+    def store_factory(self, keepass_template: KeePassTemplate, tmp_path: Path) -> StoreFactory:
+        path = keepass_template.copy_to(tmp_path / "db")
+        return lambda: _store(path, keepass_template.passphrase, tmp_path)
+
+
+def test_keepassxc_reads_what_awsafe_wrote(keepass_template: KeePassTemplate, tmp_path: Path) -> None:
+    path = keepass_template.copy_to(tmp_path / "db")
+    path.chmod(0o640)
+    store = _store(path, keepass_template.passphrase, tmp_path)
+    store.set("credentials/demo", b"\x00secret\xff")
+    store.set("sessions/x", b"later")
+    store.delete("sessions/x")
+    shown = keepassxc_cli(
+        "show",
+        "--quiet",
+        "--show-protected",
+        "--attributes",
+        "Password",
+        str(path),
+        "awsafe/credentials/demo",
+    )
+    assert base64.b64decode(shown.stdout.strip()) == b"\x00secret\xff"
+    listed = keepassxc_cli("ls", "--quiet", str(path), "awsafe")
+    assert listed.stdout.split() == ["credentials/demo"]
+    assert b"secret" not in path.read_bytes()
+    assert (path.stat().st_mode & 0o777) == 0o600  # tightened, never widened
+    assert sorted(p.name for p in path.parent.iterdir()) == ["awsafe.kdbx"]  # no temp file left
+
+
+def test_awsafe_reads_an_entry_keepassxc_wrote(keepass_template: KeePassTemplate, tmp_path: Path) -> None:
+    path = keepass_template.copy_to(tmp_path / "db")
+    keepassxc_cli("mkdir", "--quiet", str(path), "awsafe")
+    encoded = base64.b64encode(b"from keepassxc").decode()
+    keepassxc_cli(
+        "add",
+        "--quiet",
+        "--password-prompt",
+        str(path),
+        "awsafe/demo-key",
+        passphrase=f"{keepass_template.passphrase}\n{encoded}",
+    )
+    store = _store(path, keepass_template.passphrase, tmp_path)
+    assert store.keys() == ["demo-key"]  # keepassxc-cli reads "/" as a group separator
+    assert store.get("demo-key") == b"from keepassxc"
+
+
+def test_a_wrong_passphrase_is_locked_and_asked_once(
+    keepass_template: KeePassTemplate, tmp_path: Path
+) -> None:
+    path = keepass_template.copy_to(tmp_path / "db")
+    before = path.read_bytes()
+    asked: list[int] = []
+
+    def wrong() -> str:
+        asked.append(1)
+        return "not-the-passphrase"
+
+    store = KeePassStore(path, passphrase=wrong, lock_path=tmp_path / "kp.lock")
+    for _ in range(2):
+        with pytest.raises(StoreLockedError, match="wrong passphrase"):
+            store.set("k", b"v")
+    assert asked == [1] and path.read_bytes() == before
+
+
+def test_a_missing_database_says_how_to_make_one(tmp_path: Path) -> None:
+    store = _store(tmp_path / "none.kdbx", "x", tmp_path)
+    with pytest.raises(StoreUnavailableError, match="does not exist"):
+        store.keys()
+
+
+def test_the_fast_aes_kdf_equals_keepass_definition() -> None:
+    from Cryptodome.Cipher import AES
+
+    key, composite = os.urandom(32), os.urandom(32)
+    cipher, blocks = AES.new(key, AES.MODE_ECB), composite
+    for _ in range(1000):
+        blocks = cipher.encrypt(blocks)
+    assert compute_aes_kdf(key, 1000, composite) == hashlib.sha256(blocks).digest()
+    assert compute_aes_kdf(key, 0, composite) == hashlib.sha256(composite).digest()
