@@ -15,6 +15,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import os
+import sys
 
 from awsafe.errors import StoreCorruptError, StoreError, StoreUnavailableError
 
@@ -129,7 +130,7 @@ class KeyctlStore:
             return []
         listing = self._read(ring, "the keyring's list")
         serials = [
-            int.from_bytes(listing[i : i + 4], "little", signed=True) for i in range(0, len(listing), 4)
+            int.from_bytes(listing[i : i + 4], sys.byteorder, signed=True) for i in range(0, len(listing), 4)
         ]
         names = []
         for serial in serials:
