@@ -34,18 +34,56 @@ def keepassxc_cli(*args: str, passphrase: str = PASSPHRASE) -> subprocess.Comple
     return done
 
 
-@pytest.fixture(scope="session")
-def keepass_template(tmp_path_factory: pytest.TempPathFactory) -> KeePassTemplate:
-    """An empty database from `keepassxc-cli db-create` (its default format and KDF)."""
-    if shutil.which("keepassxc-cli") is None:
-        pytest.skip("keepassxc-cli is needed (scripts/test installs keepassxc)")
-    path = tmp_path_factory.mktemp("keepass") / "template.kdbx"
+# keepassxc-cli 2.7 writes KDBX 3.1 unless the content needs KDBX 4; an entry's CustomData
+# does, so importing this XML gives a KDBX 4 database (with KeePassXC's AES-KDF).
+KDBX4_XML = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<KeePassFile><Meta><Generator>awsafe tests</Generator></Meta><Root><Group>
+<UUID>AAAAAAAAAAAAAAAAAAAAAA==</UUID><Name>Root</Name>
+<Entry><UUID>AQAAAAAAAAAAAAAAAAAAAA==</UUID><String><Key>Title</Key><Value>unrelated</Value></String>
+<CustomData><Item><Key>made-by</Key><Value>keepassxc-cli import</Value></Item></CustomData></Entry>
+</Group></Root></KeePassFile>
+"""
+
+
+def _made(argv: list[str]) -> None:
     done = subprocess.run(
-        ["keepassxc-cli", "db-create", "--set-password", "--decryption-time", "100", str(path)],
+        ["keepassxc-cli", *argv],
         input=f"{PASSPHRASE}\n{PASSPHRASE}\n",
         capture_output=True,
         text=True,
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
-    return KeePassTemplate(path, PASSPHRASE)
+
+
+@pytest.fixture(scope="session")
+def keepass_templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, KeePassTemplate]:
+    """Empty databases by keepassxc-cli, by format: "4" (`import` of an XML) and "3.1"
+    (`db-create`, its default)."""
+    if shutil.which("keepassxc-cli") is None:
+        pytest.skip("keepassxc-cli is needed (scripts/test installs keepassxc)")
+    directory = tmp_path_factory.mktemp("keepass")
+    (directory / "in.xml").write_text(KDBX4_XML)
+    _made(
+        [
+            "import",
+            "--quiet",
+            "--set-password",
+            "--decryption-time",
+            "100",
+            str(directory / "in.xml"),
+            str(directory / "4.kdbx"),
+        ]
+    )
+    _made(["db-create", "--quiet", "--set-password", "--decryption-time", "100", str(directory / "3.kdbx")])
+    templates = {"4": directory / "4.kdbx", "3.1": directory / "3.kdbx"}
+    for version, path in templates.items():
+        major = int.from_bytes(path.read_bytes()[10:12], "little")
+        assert str(major) == version.split(".")[0], (version, major)
+    return {version: KeePassTemplate(path, PASSPHRASE) for version, path in templates.items()}
+
+
+@pytest.fixture(scope="session")
+def keepass_template(keepass_templates: dict[str, KeePassTemplate]) -> KeePassTemplate:
+    """The KDBX 4 database."""
+    return keepass_templates["4"]

@@ -26,7 +26,11 @@ class TestKeePassStore(StoreContract):
         return lambda: _store(path, keepass_template.passphrase, tmp_path)
 
 
-def test_keepassxc_reads_what_awsafe_wrote(keepass_template: KeePassTemplate, tmp_path: Path) -> None:
+@pytest.mark.parametrize("version", ["4", "3.1"])
+def test_keepassxc_reads_what_awsafe_wrote(
+    keepass_templates: dict[str, KeePassTemplate], version: str, tmp_path: Path
+) -> None:
+    keepass_template = keepass_templates[version]
     path = keepass_template.copy_to(tmp_path / "db")
     path.chmod(0o640)
     store = _store(path, keepass_template.passphrase, tmp_path)
@@ -44,6 +48,7 @@ def test_keepassxc_reads_what_awsafe_wrote(keepass_template: KeePassTemplate, tm
     )
     assert base64.b64decode(shown.stdout.strip()) == b"\x00secret\xff"
     listed = keepassxc_cli("ls", "--quiet", str(path), "awsafe")
+    assert int.from_bytes(path.read_bytes()[10:12], "little") == int(version[0])  # the format is kept
     assert listed.stdout.split() == ["credentials/demo"]
     assert b"secret" not in path.read_bytes()
     assert (path.stat().st_mode & 0o777) == 0o600  # tightened, never widened
