@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -105,3 +107,41 @@ def test_the_fast_aes_kdf_equals_keepass_definition() -> None:
         blocks = cipher.encrypt(blocks)
     assert compute_aes_kdf(key, 1000, composite) == hashlib.sha256(blocks).digest()
     assert compute_aes_kdf(key, 0, composite) == hashlib.sha256(composite).digest()
+
+
+def test_a_database_opened_by_its_key_file_alone(tmp_path: Path) -> None:
+    if shutil.which("keepassxc-cli") is None:
+        pytest.skip("keepassxc-cli is needed")
+    database, keyfile = tmp_path / "db.kdbx", tmp_path / "key.keyx"
+    made = subprocess.run(
+        ["keepassxc-cli", "db-create", "-q", "--set-key-file", str(keyfile), str(database)],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert made.returncode == 0 and keyfile.exists(), made.stderr
+    store = KeePassStore(database, passphrase=lambda: None, keyfile=keyfile, lock_path=tmp_path / "kp.lock")
+    store.set("credentials/demo", b"by key file")
+    shown = subprocess.run(
+        [
+            "keepassxc-cli",
+            "show",
+            "-q",
+            "-s",
+            "-a",
+            "Password",
+            "--no-password",
+            "-k",
+            str(keyfile),
+            str(database),
+            "awsafe/credentials/demo",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert base64.b64decode(shown.stdout.strip()) == b"by key file", shown.stderr
+    without = KeePassStore(database, passphrase=lambda: None, lock_path=tmp_path / "kp.lock")
+    with pytest.raises(StoreLockedError):
+        without.keys()
