@@ -7,11 +7,12 @@ import base64
 import json
 import os
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from awsafe.errors import StoreCorruptError, StoreError
-from awsafe.migration.awsvault.pass_source import AwsVaultPassSource
+from awsafe.migration.awsvault.pass_source import AwsVaultPassSource, open_pass_source
 from awsafe.migration.awsvault.source import AwsVaultSource
 from tests.support.gpg import GpgKey, run_pass
 
@@ -78,6 +79,14 @@ def test_lists_and_reads_the_items_aws_vault_wrote(aws_vault_store: Path, gpg_ke
     source.remove("demo")
     assert not (aws_vault_store / "aws-vault" / "demo.gpg").exists()
     assert (aws_vault_store / "personal" / "bank.gpg").exists()  # nothing else is touched
+
+
+def test_opened_from_aws_vault_settings_as_the_import_registry_holds_them(tmp_path: Path) -> None:
+    settings = SimpleNamespace(
+        pass_dir=None, pass_cmd="gopass", pass_prefix="aws-vault", environ={"HOME": str(tmp_path)}
+    )
+    source = open_pass_source(settings)
+    assert (source.folder, source.command) == (tmp_path / ".password-store" / "aws-vault", "gopass")
 
 
 def test_aws_vaults_defaults_are_the_store_top_and_not_password_store_dir(tmp_path: Path) -> None:

@@ -15,10 +15,35 @@ import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Protocol
 
 from awsafe.errors import StoreCorruptError, StoreError
 from awsafe.vault.passstore import SUFFIX, resolve_prefix
 from awsafe.vault.program import Ran, run_store_program
+
+
+class PassSettings(Protocol):
+    """What the pass reader needs of aws-vault's settings (``stores.AwsVaultSettings`` has it)."""
+
+    @property
+    def pass_dir(self) -> Path | None: ...
+    @property
+    def pass_cmd(self) -> str: ...
+    @property
+    def pass_prefix(self) -> str: ...
+    @property
+    def environ(self) -> Mapping[str, str]: ...
+
+
+def open_pass_source(settings: PassSettings) -> AwsVaultPassSource:
+    """The pass store these settings name (``pass_dir`` None: ~/.password-store under HOME)."""
+    home = Path(settings.environ.get("HOME") or Path.home())
+    return AwsVaultPassSource(
+        settings.pass_dir or home / ".password-store",
+        prefix=settings.pass_prefix,
+        command=settings.pass_cmd,
+        environ=settings.environ,
+    )
 
 
 class AwsVaultPassSource:
