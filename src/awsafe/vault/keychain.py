@@ -172,8 +172,13 @@ class KeychainStore:
             self._change_index(lambda names: names - {key})
         return removed
 
+    @property
+    def _in_collection(self) -> bool:
+        """Whether the items live in a collection other than the default one."""
+        return bool(self.collection) and (self._backend_name or self.name) == "secret-service"
+
     def location(self) -> dict[str, str]:
-        if self.collection:
+        if self._in_collection:
             return {}  # the fast path reopens the default collection only: it declines
         return {"lock_path": str(self.lock_path)}
 
@@ -264,7 +269,7 @@ class KeychainStore:
         except KeyringLocked as e:
             raise StoreLockedError(f"{where} is locked", hint="unlock it and retry") from e
         except (InitError, NoKeyringError) as e:
-            if self.collection:  # keyring's words for a collection path that is not there
+            if self._in_collection:  # keyring's words for a collection path that is not there
                 raise StoreUnavailableError(
                     f"the Secret Service has no collection {self.collection!r}",
                     hint="create it (for example in Seahorse), or unset --secret-service-collection",

@@ -65,3 +65,8 @@ def test_collection_names_become_dbus_paths() -> None:
     assert resolve_collection_path("awsvault") == "/org/freedesktop/secrets/collection/awsvault"
     assert resolve_collection_path("my-keys.2") == "/org/freedesktop/secrets/collection/my_keys_2"
     assert resolve_collection_path("default") == "/org/freedesktop/secrets/aliases/default"
+
+
+def test_the_collection_setting_is_only_the_secret_services(tmp_path: Path) -> None:
+    store = KeychainStore("s", "kwallet", lock_path=tmp_path / "kc.lock", collection="awsvault")
+    assert store.location() == {"lock_path": str(tmp_path / "kc.lock")}
