@@ -102,6 +102,13 @@ def test_seed_flow_on_each_new_backend(
     assert assume.access_key_id == key_id  # signed with demo's long-term key from the store
     assert assume.params["ExternalId"] == EXTERNAL_ID and assume.params["RoleArn"] == role_arn
 
+    # again: the session cached in the store serves it (the fast path declines for these
+    # backends and the full path reads the store), with no second call to STS
+    again = run_awsafe("export", "--format", "json", "test", env={**env, "AWS_VAULT_BACKEND": name})
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["AccessKeyId"] == moto.calls("GetCallerIdentity")[0].access_key_id
+    assert len(moto.calls("AssumeRole")) == 1
+
     listed = run_awsafe("list", "--credentials", "--backend", name, env=env)
     assert listed.stdout.splitlines() == ["demo"], listed.stderr
     assert not (isolated_env / ".awsafe" / "vault").exists()  # nothing went to the file vault
