@@ -145,3 +145,35 @@ def test_a_database_opened_by_its_key_file_alone(tmp_path: Path) -> None:
     without = KeePassStore(database, passphrase=lambda: None, lock_path=tmp_path / "kp.lock")
     with pytest.raises(StoreLockedError):
         without.keys()
+
+
+WORKERS, KEYS_PER_WORKER = 3, 3
+
+
+def _add_keys(database: str, lock_path: str, passphrase: str, worker: int, start: object) -> None:
+    store = KeePassStore(Path(database), passphrase=lambda: passphrase, lock_path=Path(lock_path))
+    store.keys()  # opened (and cached) before the others write: each write must read the file again
+    start.wait()  # type: ignore[attr-defined]  # a multiprocessing Barrier
+    for i in range(KEYS_PER_WORKER):
+        store.set(f"worker{worker}/key{i}", f"{worker}:{i}".encode())
+
+
+def test_concurrent_writers_lose_nothing(keepass_template: KeePassTemplate, tmp_path: Path) -> None:
+    import multiprocessing
+
+    path = keepass_template.copy_to(tmp_path / "db")
+    ctx = multiprocessing.get_context("spawn")
+    start = ctx.Barrier(WORKERS)
+    args = (str(path), str(tmp_path / "kp.lock"), keepass_template.passphrase)
+    procs = [ctx.Process(target=_add_keys, args=(*args, w, start)) for w in range(WORKERS)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(timeout=120)
+    assert [p.exitcode for p in procs] == [0] * WORKERS
+    expected = {
+        f"worker{w}/key{i}": f"{w}:{i}".encode() for w in range(WORKERS) for i in range(KEYS_PER_WORKER)
+    }
+    store = _store(path, keepass_template.passphrase, tmp_path)
+    assert store.keys() == sorted(expected)
+    assert all(store.get(name) == value for name, value in expected.items())
