@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["tests.support.fixtures", "tests.support.worlds", "tests.support.running_agent"]
+pytest_plugins = [
+    "tests.support.fixtures",
+    "tests.support.worlds",
+    "tests.support.running_agent",
+    "tests.support.gpg",
+    "tests.support.keepass",
+]
 
 _SCRUBBED_PREFIXES = ("AWS_", "AWSAFE_", "BOTO_")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from awsafe.model import Credentials
-from awsafe.process_guard import PASSPHRASE_VARIABLES
+from awsafe.process_guard import PASSPHRASE_VARIABLES, STORE_PASSPHRASE_VARIABLES
 from awsafe.render import credential_variables
 
 # Outer credentials and profile selectors would fight the ones we hand out.
@@ -24,6 +24,7 @@ SCRUBBED = (
     "AWS_SDK_LOAD_CONFIG",
     # A child must not be able to unlock the long-term keys the vault protects.
     *PASSPHRASE_VARIABLES,
+    *STORE_PASSPHRASE_VARIABLES,
 )
 
 

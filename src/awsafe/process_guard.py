@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 # They unlock the file vault: no program awsafe starts (exec's child, credential_process,
 # mfa_process, prompts, a browser) may inherit them.
 PASSPHRASE_VARIABLES = ("AWSAFE_FILE_PASSPHRASE", "AWS_VAULT_FILE_PASSPHRASE")
+# The KeePass database's passphrase (the keepassxc backend): kept from children just the same.
+STORE_PASSPHRASE_VARIABLES = ("AWSAFE_KEEPASSXC_PASSPHRASE",)
 _PR_GET_DUMPABLE, _PR_SET_DUMPABLE = 3, 4  # <linux/prctl.h>
 _taken: dict[str, str] | None = None
 
@@ -31,13 +33,17 @@ def take_process_environ() -> dict[str, str]:
     global _taken
     if _taken is None:
         _taken = dict(os.environ)
-        for name in PASSPHRASE_VARIABLES:
+        for name in (*PASSPHRASE_VARIABLES, *STORE_PASSPHRASE_VARIABLES):
             os.environ.pop(name, None)  # unsetenv too: C-level children cannot see it either
     return _taken
 
 
 def without_passphrase(environ: Mapping[str, str]) -> dict[str, str]:
-    return {k: v for k, v in environ.items() if k not in PASSPHRASE_VARIABLES}
+    return {
+        k: v
+        for k, v in environ.items()
+        if k not in PASSPHRASE_VARIABLES and k not in STORE_PASSPHRASE_VARIABLES
+    }
 
 
 def disable_core_dumps() -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from awsafe import __version__
+from tests.support.cli import run_main
 from tests.support.env import one_error_line, run_awsafe
 from tests.support.running_agent import AgentPlace
 from tests.support.worlds import Seed
@@ -155,3 +156,19 @@ def test_the_duration_variable_reaches_sts_through_an_agent(seed: Seed, agent_pl
     result = run_awsafe("export", "demo", env={**seed.env, "AWS_VAULT_DURATION": "2h"})
     assert result.returncode == 0, result.stderr
     assert _sts(seed) == [("GetSessionToken", "3600"), ("GetSessionToken", "7200")]
+
+
+def test_aws_vaults_backend_flags_are_accepted_before_and_after_the_command(
+    seed: Seed, tmp_path: Path
+) -> None:
+    """--keychain, --secret-service-collection, --pass-* (issue 14): accepted by every command;
+    they shape only their own backend, so the file vault of the seed still serves."""
+    flags = ["--keychain", "aws-vault", "--secret-service-collection", "awsvault"]
+    flags += ["--pass-dir", str(tmp_path / "ps"), "--pass-cmd", "pass", "--pass-prefix", "aws-vault"]
+    before = run_main(*flags, "export", "--format", "json", "demo", env=seed.env)
+    assert before.returncode == 0, before.stderr
+    after = run_main("export", *flags, "--format", "json", "demo", env=seed.env)
+    assert after.returncode == 0, after.stderr
+    assert json.loads(after.stdout) == json.loads(before.stdout)  # one session, cached
+    assert _sts(seed) == [("GetSessionToken", "3600")]
+    assert not (tmp_path / "ps").exists()  # the pass backend was not chosen: nothing made there

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
+from awsafe.errors import StoreError
 from awsafe.vault.base import Store
 
 StoreFactory = Callable[[], Store]
@@ -27,7 +28,12 @@ ODD_KEYS = [
 
 class StoreContract:
     """Subclass and override ``store_factory``: a fixture returning a callable that opens
-    a *new* Store instance over the *same* storage each time it is called."""
+    a *new* Store instance over the *same* storage each time it is called.
+
+    ``max_value_bytes``: a backend with a hard size limit (the kernel keyring) says so; a larger
+    value must then be refused with a StoreError that leaves the earlier value in place."""
+
+    max_value_bytes: int | None = None
 
     @pytest.fixture
     def store_factory(self) -> StoreFactory:
@@ -53,6 +59,14 @@ class StoreContract:
         "value", [b"", b"secret", BINARY, LARGE], ids=["empty", "ascii", "binary", "64KiB"]
     )
     def test_round_trip(self, store: Store, value: bytes) -> None:
+        if self.max_value_bytes is not None and len(value) > self.max_value_bytes:
+            store.set("credentials/demo", b"before")
+            with pytest.raises(StoreError):
+                store.set("credentials/demo", value)
+            assert store.get("credentials/demo") == b"before"
+            store.set("credentials/demo", value[: self.max_value_bytes])
+            assert store.get("credentials/demo") == value[: self.max_value_bytes]
+            return
         store.set("credentials/demo", value)
         got = store.get("credentials/demo")
         assert got == value

@@ -57,5 +57,6 @@ def test_the_passphrase_is_kept_for_awsafe_and_gone_for_every_later_child() -> N
         " sorted(k for k in json.loads(child) if 'PASSPHRASE' in k), 'pass-phrase-1' in shell + child]))",
         AWSAFE_FILE_PASSPHRASE="pass-phrase-1",
         AWS_VAULT_FILE_PASSPHRASE="pass-phrase-1",
+        AWSAFE_KEEPASSXC_PASSPHRASE="pass-phrase-1",  # the KeePass database's, just the same
     )
     assert json.loads(out) == ["pass-phrase-1", "pass-phrase-1", True, False, [], False]

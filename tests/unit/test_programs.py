@@ -34,6 +34,7 @@ def test_argv_is_not_given_to_a_shell_and_stdin_is_closed(tmp_path: Path) -> Non
 def test_the_vault_passphrase_stays_out_of_its_environment(tmp_path: Path) -> None:
     helper = script(tmp_path, "print(sorted(k for k in os.environ if 'PASSPHRASE' in k or k == 'KEPT'))")
     environ = {**os.environ, "AWSAFE_FILE_PASSPHRASE": "p", "AWS_VAULT_FILE_PASSPHRASE": "p", "KEPT": "1"}
+    environ["AWSAFE_KEEPASSXC_PASSPHRASE"] = "p"
     done = run_program([helper], environ=environ, limits=LIMITS)
     assert done.stdout == "['KEPT']\n"
 

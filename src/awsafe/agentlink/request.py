@@ -25,6 +25,23 @@ NOT_KEYED = ("SECRET", "TOKEN", "PASSPHRASE", "PASSWORD", "ACCESS_KEY")
 KEYED_SUFFIXES = ("_TTL", "_TOKEN_FILE")
 BACKEND_VARIABLES = ("AWSAFE_BACKEND", "AWS_VAULT_BACKEND")
 FILE_DIR_VARIABLES = ("AWSAFE_FILE_DIR", "AWS_VAULT_FILE_DIR")
+# The backends' own settings: flag name -> its variables, first set wins (docs/vault.md). They
+# shape which vault a process opens, so they are part of its identity. PASSWORD_STORE_DIR is
+# pass's own variable, the last resort for --pass-dir.
+VAULT_SETTINGS = {
+    "pass-dir": ("AWSAFE_PASS_DIR", "AWS_VAULT_PASS_PASSWORD_STORE_DIR", "PASSWORD_STORE_DIR"),
+    "pass-cmd": ("AWSAFE_PASS_CMD", "AWS_VAULT_PASS_CMD"),
+    "pass-prefix": ("AWSAFE_PASS_PREFIX", "AWS_VAULT_PASS_PREFIX"),
+    "keyctl-keyring": ("AWSAFE_KEYCTL_KEYRING",),
+    "keepassxc-db": ("AWSAFE_KEEPASSXC_DB",),
+    "keepassxc-keyfile": ("AWSAFE_KEEPASSXC_KEYFILE",),
+    "keychain": ("AWSAFE_KEYCHAIN_NAME", "AWS_VAULT_KEYCHAIN_NAME"),
+    "secret-service-collection": (
+        "AWSAFE_SECRET_SERVICE_COLLECTION_NAME",
+        "AWS_VAULT_SECRET_SERVICE_COLLECTION_NAME",
+    ),
+}
+PATH_SETTINGS = ("pass-dir", "keepassxc-db", "keepassxc-keyfile")
 
 
 def resolution_environ(environ: Mapping[str, str]) -> dict[str, str]:
@@ -50,18 +67,38 @@ def _expand(path: str, home: str) -> str:
     return os.path.abspath(os.path.expanduser(path))
 
 
+def resolve_vault_settings(
+    flags: Mapping[str, str | None], environ: Mapping[str, str], home: Path | str
+) -> dict[str, str]:
+    """The backends' settings given (``VAULT_SETTINGS``): a flag, else its variables; paths
+    made absolute. A setting given nowhere is absent: the backend's default applies."""
+    settings = {}
+    for name, variables in VAULT_SETTINGS.items():
+        value = flags.get(name) or _first(environ, variables)
+        if value:
+            settings[name] = _expand(value, str(home)) if name in PATH_SETTINGS else value
+    return settings
+
+
 def resolve_vault_identity(
-    backend: str | None, file_dir: str | None, environ: Mapping[str, str], home: Path | str
+    backend: str | None,
+    file_dir: str | None,
+    environ: Mapping[str, str],
+    home: Path | str,
+    flags: Mapping[str, str | None] | None = None,
 ) -> dict[str, str | None]:
     """The vault a process would open: the backend asked (flag, then variables; None: the
-    automatic choice) and the file vault's absolute directory (flag, variables, else the
-    default under ``home``). Two processes with equal identities open the same vault."""
+    automatic choice), the file vault's absolute directory (flag, variables, else the
+    default under ``home``) and the backends' settings given (``resolve_vault_settings``).
+    Two processes with equal identities open the same vault."""
     chosen = (backend or _first(environ, BACKEND_VARIABLES) or "").strip().lower() or None
     directory = file_dir or _first(environ, FILE_DIR_VARIABLES)
     absolute = (
         _expand(directory, str(home)) if directory else os.path.join(state_dir_text(str(home)), "vault")
     )
-    return {"backend": chosen, "file_dir": absolute}
+    identity: dict[str, str | None] = {"backend": chosen, "file_dir": absolute}
+    identity.update(resolve_vault_settings(flags or {}, environ, home))
+    return identity
 
 
 def render_request(

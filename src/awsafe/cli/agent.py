@@ -31,7 +31,7 @@ from awsafe.agentlink.protocol import MAX_REPLY, Conversation, ProtocolError, pe
 from awsafe.durations import parse_whole_number
 from awsafe.environment import Environment
 from awsafe.errors import ServerError, UsageError
-from awsafe.process_guard import PASSPHRASE_VARIABLES, make_undumpable
+from awsafe.process_guard import PASSPHRASE_VARIABLES, STORE_PASSPHRASE_VARIABLES, make_undumpable
 from awsafe.wiring.engine import Engine
 from awsafe.wiring.options import GlobalOptions
 
@@ -157,7 +157,8 @@ def _unlock(options: GlobalOptions, env: Environment, passphrase_fd: int | None)
         else:
             store.keys()  # a keychain: opening it is its unlock
     finally:
-        for name in PASSPHRASE_VARIABLES:  # the vault's passphrase source reads this very dict
+        # the vault's passphrase source reads this very dict
+        for name in (*PASSPHRASE_VARIABLES, *STORE_PASSPHRASE_VARIABLES):
             environ.pop(name, None)
             if isinstance(env.environ, dict):
                 env.environ.pop(name, None)
@@ -250,7 +251,7 @@ def _prepare(
         return place, None, None
     try:
         engine, backend = _unlock(options, env, agent_options.passphrase_fd)
-        scrub_environ_block(PASSPHRASE_VARIABLES)
+        scrub_environ_block((*PASSPHRASE_VARIABLES, *STORE_PASSPHRASE_VARIABLES))
         remove_stale_socket(place)
         listener = bind_listener(place)
     except BaseException:

@@ -9,6 +9,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 
+from awsafe.cli.vault_flags import add_vault_flags, read_vault_flags
 from awsafe.cli.version import render_version
 from awsafe.environment import Environment
 from awsafe.errors import AwsafeError, ExitCode, UsageError
@@ -59,8 +60,8 @@ def _global_flags(parser: argparse.ArgumentParser, *, top: bool) -> None:
         "--backend",
         default=default,
         metavar="NAME",
-        help="vault backend: secret-service, keychain, wincred, kwallet, file "
-        "(env AWSAFE_BACKEND / AWS_VAULT_BACKEND)",
+        help="vault backend: secret-service, keychain, wincred, kwallet, file, pass, keyctl, "
+        "keepassxc (env AWSAFE_BACKEND / AWS_VAULT_BACKEND)",
     )
     parser.add_argument(
         "--file-dir",
@@ -68,6 +69,7 @@ def _global_flags(parser: argparse.ArgumentParser, *, top: bool) -> None:
         metavar="DIR",
         help="directory of the file vault (env AWSAFE_FILE_DIR / AWS_VAULT_FILE_DIR)",
     )
+    add_vault_flags(parser, default)
     parser.add_argument(
         "--prompt",
         default=default,
@@ -192,7 +194,11 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
             env.stderr.write(parser.format_help())
             return ExitCode.USAGE
         options = GlobalOptions(
-            debug=args.debug, backend=args.backend, file_dir=args.file_dir, prompt=args.prompt
+            debug=args.debug,
+            backend=args.backend,
+            file_dir=args.file_dir,
+            prompt=args.prompt,
+            vault_flags=read_vault_flags(args),
         )
         return int(args.run(args, tail, options, env))
     except AwsafeError as e:

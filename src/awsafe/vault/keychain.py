@@ -8,6 +8,8 @@ import binascii
 import contextlib
 import importlib
 import json
+import logging
+import re
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
     from keyring.backend import KeyringBackend
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 # aws-vault's backend names -> the keyring class that talks to that OS keychain. Only these:
 # keyring's fail/null/chainer backends and keyrings.alt's plaintext files are never used.
@@ -31,6 +34,8 @@ BACKENDS: dict[str, tuple[str, str]] = {
     "kwallet": ("keyring.backends.kwallet", "DBusKeyring"),
 }
 INDEX_USERNAME = "index"
+COLLECTION_PATH = "/org/freedesktop/secrets/collection/"
+ALIAS_PATH = "/org/freedesktop/secrets/aliases/"
 ITEM_PREFIX = "item:"  # keeps every key name apart from the index item
 
 
@@ -98,7 +103,15 @@ class KeychainStore:
     finds; nothing is imported or probed before the first call.
     """
 
-    def __init__(self, service: str = "awsafe", backend_name: str | None = None, *, lock_path: Path) -> None:
+    def __init__(
+        self,
+        service: str = "awsafe",
+        backend_name: str | None = None,
+        *,
+        lock_path: Path,
+        collection: str | None = None,
+        keychain_name: str | None = None,
+    ) -> None:
         if backend_name is not None and backend_name not in BACKENDS:
             raise StoreUnavailableError(
                 f"unknown keychain backend {backend_name!r}; known: {', '.join(BACKENDS)}"
@@ -108,6 +121,10 @@ class KeychainStore:
         self._backend_name = backend_name
         self._lock_path = Path(lock_path)
         self._backend: KeyringBackend | None = None
+        # aws-vault's --secret-service-collection and --keychain; None: the default collection
+        # (or keychain), where awsafe has always kept its items.
+        self.collection = collection
+        self.keychain_name = keychain_name
 
     @property
     def lock_path(self) -> Path:
@@ -155,7 +172,14 @@ class KeychainStore:
             self._change_index(lambda names: names - {key})
         return removed
 
+    @property
+    def _in_collection(self) -> bool:
+        """Whether the items live in a collection other than the default one."""
+        return bool(self.collection) and (self._backend_name or self.name) == "secret-service"
+
     def location(self) -> dict[str, str]:
+        if self._in_collection:
+            return {}  # the fast path reopens the default collection only: it declines
         return {"lock_path": str(self.lock_path)}
 
     def keys(self) -> list[str]:
@@ -216,7 +240,16 @@ class KeychainStore:
             reason = _why_not_viable(cls)
             if reason is not None:
                 raise StoreUnavailableError(f"the {name} keychain is not available here: {reason}")
-            self._backend = cls()
+            ring = cls()
+            if name == "secret-service" and self.collection:
+                ring.preferred_collection = resolve_collection_path(self.collection)  # type: ignore[attr-defined]
+            if name == "keychain" and self.keychain_name:
+                log.warning(
+                    "--keychain %r is not used: keyring cannot choose a macOS keychain;"
+                    " awsafe's items stay in the default keychain",
+                    self.keychain_name,
+                )
+            self._backend = ring
             self.name = name
         return self._backend
 
@@ -236,6 +269,11 @@ class KeychainStore:
         except KeyringLocked as e:
             raise StoreLockedError(f"{where} is locked", hint="unlock it and retry") from e
         except (InitError, NoKeyringError) as e:
+            if self._in_collection:  # keyring's words for a collection path that is not there
+                raise StoreUnavailableError(
+                    f"the Secret Service has no collection {self.collection!r}",
+                    hint="create it (for example in Seahorse), or unset --secret-service-collection",
+                ) from e
             raise StoreUnavailableError(f"{where} cannot be used: {e}") from e
         except PasswordSetError as e:
             raise StoreError(f"{where} refused a write: {e}") from e
@@ -247,6 +285,15 @@ class KeychainStore:
             if "Locked" in type(e).__name__ or "PromptDismissed" in type(e).__name__:
                 raise StoreLockedError(f"{where} is locked", hint="unlock it and retry") from e
             raise StoreError(f"{where} failed to {action}: {type(e).__name__}: {e}") from e
+
+
+def resolve_collection_path(name: str) -> str:
+    """The D-Bus object path of the Secret Service collection ``name`` (``default``: the
+    default alias); characters other than [A-Za-z0-9_] become ``_``, as gnome-keyring does
+    when it names a collection's path after its label."""
+    if name == "default":
+        return ALIAS_PATH + name
+    return COLLECTION_PATH + re.sub(r"[^A-Za-z0-9_]", "_", name)
 
 
 def _username(key: str) -> str:

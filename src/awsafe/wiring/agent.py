@@ -101,7 +101,9 @@ def ask_agent_for(
         },
         env.environ,
         env.home,
-        resolve_vault_identity(options.backend, options.file_dir, env.environ, env.home),
+        resolve_vault_identity(
+            options.backend, options.file_dir, env.environ, env.home, options.vault_flag_values
+        ),
         interactive=interactive,
         prompt=options.prompt or env.get("AWSAFE_PROMPT", "AWS_VAULT_PROMPT"),
     )
@@ -258,6 +260,8 @@ def _run_agent_start(options: GlobalOptions, env: Environment, passphrase: str |
         argv += ["--backend", options.backend]
     if options.file_dir:
         argv += ["--file-dir", options.file_dir]  # it starts in this directory, as relative paths need
+    for name, value in options.vault_flags:
+        argv += [f"--{name}", value]
     reader, writer = os.pipe()
     try:
         if passphrase is not None:

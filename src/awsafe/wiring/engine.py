@@ -65,7 +65,9 @@ class Engine:
         self._unlock: Unlock | None = None  # how the file vault was unlocked, for the auto-start
         # Taken now: an agent changes its working directory to / once started, and a relative
         # --file-dir must keep naming the directory it named at start.
-        self.vault_identity = resolve_vault_identity(options.backend, options.file_dir, env.environ, env.home)
+        self.vault_identity = resolve_vault_identity(
+            options.backend, options.file_dir, env.environ, env.home, options.vault_flag_values
+        )
 
     @property
     def store(self) -> Store:

@@ -16,12 +16,19 @@ MAX_DURATION = dt.timedelta(hours=36)
 
 @dataclasses.dataclass(frozen=True)
 class GlobalOptions:
-    """The flags every command takes: --debug, --backend, --file-dir, --prompt."""
+    """The flags every command takes: --debug, --backend, --file-dir, --prompt, and the
+    backends' settings (``vault_flags``: --pass-dir and the like, as (name, value) pairs)."""
 
     debug: bool = False
     backend: str | None = None
     file_dir: str | None = None
     prompt: str | None = None
+    vault_flags: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def vault_flag_values(self) -> dict[str, str | None]:
+        """The backends' settings given as flags, by flag name (``pass-dir``)."""
+        return dict(self.vault_flags)
 
 
 @dataclasses.dataclass(frozen=True)

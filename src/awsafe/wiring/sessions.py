@@ -47,7 +47,12 @@ def remember_for_fast_path(
     from awsafe.credentials.record import PREFIX
 
     plain = not (
-        request.region or request.duration or request.no_session or options.backend or options.file_dir
+        request.region
+        or request.duration
+        or request.no_session
+        or options.backend
+        or options.file_dir
+        or options.vault_flags
     )
     if not plain or not request.fast_path_key or not isinstance(provider, CachedProvider):
         return

@@ -7,10 +7,11 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
+from awsafe.agentlink.request import resolve_vault_settings
 from awsafe.durations import parse_whole_number
 from awsafe.environment import Environment
 from awsafe.errors import PromptError, StoreLockedError
-from awsafe.process_guard import PASSPHRASE_VARIABLES
+from awsafe.process_guard import PASSPHRASE_VARIABLES, STORE_PASSPHRASE_VARIABLES
 from awsafe.vault.base import Store
 from awsafe.vault.marked import MARKER_NAME, ChangeMarkedStore
 from awsafe.wiring.options import GlobalOptions
@@ -78,6 +79,25 @@ def _passphrase_source(
     return passphrase
 
 
+def _keepassxc_passphrase(env: Environment, has_keyfile: bool) -> str | None:
+    """AWSAFE_KEEPASSXC_PASSPHRASE, else asked at the terminal; with a key file and no
+    terminal, none (a database opened by its key file alone)."""
+    passphrase = env.get(*STORE_PASSPHRASE_VARIABLES)
+    if passphrase is not None:
+        return passphrase
+    from awsafe.prompts.terminal import ask_secret
+
+    try:
+        return ask_secret("Enter passphrase to unlock the KeePass database: ") or None
+    except PromptError as e:
+        if has_keyfile:
+            return None
+        raise PromptError(
+            "the KeePass database needs a passphrase and there is no terminal to ask on",
+            hint="set AWSAFE_KEEPASSXC_PASSPHRASE",
+        ) from e
+
+
 def _scrypt_log2n(env: Environment) -> int:
     text = env.get("AWSAFE_FILE_SCRYPT_LOG2N")
     if text is None:
@@ -92,16 +112,17 @@ def open_vault(
     on_unlock: Callable[[Unlock], None] | None = None,
     interactive: bool = True,
 ) -> Store:
-    """The vault the flags and environment name (--backend, --file-dir, their variables);
-    ``on_unlock`` hears how the file vault's passphrase was given, once it is asked for;
-    not ``interactive``: a file vault without a passphrase in the environment raises
-    StoreLockedError when used, instead of asking."""
+    """The vault the flags and environment name (--backend, --file-dir, the backends' own
+    settings such as --pass-dir, their variables); ``on_unlock`` hears how the file vault's
+    passphrase was given, once it is asked for; not ``interactive``: a file vault without a
+    passphrase in the environment raises StoreLockedError when used, instead of asking."""
     from awsafe.vault.select import open_store
 
     backend = options.backend or env.get("AWSAFE_BACKEND", "AWS_VAULT_BACKEND")
     file_dir = options.file_dir or env.get("AWSAFE_FILE_DIR", "AWS_VAULT_FILE_DIR")
     # Absolute: a long-running process (the agent) may change its working directory later.
     directory = Path(file_dir).expanduser().absolute() if file_dir else state_dir(env) / "vault"
+    settings = resolve_vault_settings(options.vault_flag_values, env.environ, env.home)
     store = open_store(
         backend,
         file_dir=directory,
@@ -111,6 +132,9 @@ def open_vault(
         ),
         state_dir=state_dir(env),
         scrypt_log2n=_scrypt_log2n(env),
+        settings=settings,
+        environ=env.environ,
+        keepassxc_passphrase=lambda: _keepassxc_passphrase(env, "keepassxc-keyfile" in settings),
     )
     log.debug("vault backend: %s", store.name)
     # Every write marks ~/.awsafe/vault.changed: how a running agent learns of it (its memo).

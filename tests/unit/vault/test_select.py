@@ -67,21 +67,51 @@ def test_unknown_backend_lists_the_valid_names(tmp_path: Path) -> None:
     with pytest.raises(UsageError) as caught:
         open_named("plaintext", tmp_path)
     assert "'plaintext'" in caught.value.message
-    for name in ["secret-service", "keychain", "wincred", "kwallet", "file"]:
+    names = ["secret-service", "keychain", "wincred", "kwallet", "file", "pass", "keyctl", "keepassxc"]
+    for name in names:
         assert name in caught.value.message
-    assert backend_names() == ["secret-service", "keychain", "wincred", "kwallet", "file"]
+    assert backend_names() == names
 
 
-@pytest.mark.parametrize("name", ["pass", "keyctl"])
-def test_aws_vault_backends_not_yet_implemented(tmp_path: Path, name: str) -> None:
-    with pytest.raises(UsageError, match="not implemented"):
-        open_named(name, tmp_path)
+def test_the_new_backends_open_with_their_settings(tmp_path: Path) -> None:
+    from awsafe.vault.keepassxc import KeePassStore
+    from awsafe.vault.keyctl import KeyctlStore
+    from awsafe.vault.passstore import PassStore
+
+    def never() -> str:
+        raise AssertionError("opening asks nothing")
+
+    def opened(name: str, settings: dict[str, str]) -> object:
+        return open_store(
+            name,
+            file_dir=tmp_path / "v",
+            passphrase=never,
+            state_dir=tmp_path / "s",
+            settings=settings,
+            environ={"HOME": str(tmp_path)},
+        )
+
+    store = opened("pass", {})
+    assert isinstance(store, PassStore)
+    assert (store.directory, store.prefix, store.command) == (tmp_path / ".password-store", "awsafe", "pass")
+    store = opened("pass", {"pass-dir": "/ps", "pass-prefix": "aws-vault/", "pass-cmd": "gopass"})
+    assert isinstance(store, PassStore)
+    assert (store.folder, store.command) == (Path("/ps/aws-vault"), "gopass")
+    store = opened("keyctl", {"keyctl-keyring": "mine"})
+    assert isinstance(store, KeyctlStore) and store.keyring_name == "mine"
+    store = opened("keepassxc", {"keepassxc-db": "/db.kdbx", "keepassxc-keyfile": "/k"})
+    assert isinstance(store, KeePassStore) and store.database == Path("/db.kdbx")
+    assert store.keyfile == Path("/k")
+    with pytest.raises(UsageError, match="needs the database's path") as caught:
+        opened("keepassxc", {})
+    assert "--keepassxc-db" in (caught.value.hint or "")
 
 
 def test_importing_the_vault_loads_no_heavy_dependency() -> None:
     code = (
-        "import sys, awsafe.vault.select, awsafe.vault.file, awsafe.vault.keychain;"
-        "heavy = ('keyring', 'cryptography', 'secretstorage', 'jeepney');"
+        "import sys, awsafe.vault.select, awsafe.vault.file, awsafe.vault.keychain,"
+        " awsafe.vault.passstore, awsafe.vault.keepassxc;"
+        "heavy = ('keyring', 'cryptography', 'secretstorage', 'jeepney', 'pykeepass', 'ctypes');"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

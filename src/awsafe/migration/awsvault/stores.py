@@ -52,12 +52,18 @@ def _wincred(settings: AwsVaultSettings) -> AwsVaultSource:
     return AwsVaultWincredSource()
 
 
+def _pass(settings: AwsVaultSettings) -> AwsVaultSource:
+    from awsafe.migration.awsvault.pass_source import open_pass_source
+
+    return open_pass_source(settings)
+
+
 OPENERS: dict[str, Opener] = {
     "file": _file,
     "secret-service": _secret_service,
     "keychain": _keychain,
     "wincred": _wincred,
-    # pass: added at merge by migration/awsvault/pass_source.py (engineer h14-backends)
+    "pass": _pass,
 }
 
 # aws-vault's own order (99designs/keyring backendOrder): the first one available here is its
