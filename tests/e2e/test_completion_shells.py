@@ -56,7 +56,7 @@ LINES = [
     ("awsafe sso login --sso-session ", ["corp"]),
     ("awsafe completion ", ["bash", "fish", "nu", "pwsh", "zsh"]),
     ("awsafe exec --no-s", ["--no-session"]),
-    ("awsafe ex", ["exec", "export"]),
+    ("awsafe ex", ["exec", "explain", "export"]),
 ]
 
 

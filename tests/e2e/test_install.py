@@ -2,16 +2,15 @@
 
 Debian's /usr/bin/python3 is "externally managed" (PEP 668): plain `python3 -m pip install .`
 is refused. The README's two lines (read from README.md, so the two cannot drift) must work
-with it. To stay fast and need no index for awsafe's dependencies, pip gets `--no-deps` and
-the dependencies come from this test run's virtualenv (a user-site .pth seen by pipx's
-`--system-site-packages` venv); pip still builds awsafe from a copy of the checkout, in its
-build isolation (setuptools and wheel, from pip's cache once warm).
+with it. The test reaches no package index: pip gets `--no-deps` and `PIP_NO_INDEX`, the
+dependencies come from this test run's virtualenv (a user-site .pth seen by pipx's
+`--system-site-packages` venv), and pip's build isolation takes setuptools and wheel from the
+wheel files scripts/test downloads beforehand (`AWSAFE_TEST_BUILD_WHEELS`).
 """
 
 from __future__ import annotations
 
 import os
-import pwd
 import re
 import shutil
 import subprocess
@@ -25,6 +24,8 @@ from awsafe import __version__
 
 ROOT = Path(__file__).resolve().parents[2]
 DEBIAN_PYTHON = Path("/usr/bin/python3")
+# Read at import, before the autouse fixture scrubs AWSAFE_* for each test.
+BUILD_WHEELS = os.environ.get("AWSAFE_TEST_BUILD_WHEELS", "")
 
 
 def _externally_managed() -> str | None:
@@ -72,14 +73,21 @@ def _shell(command: str, cwd: Path, env: dict[str, str]) -> subprocess.Completed
 
 
 def _debian_env(home: Path) -> dict[str, str]:
-    """`python3` is Debian's; pip's cache is the real user's, so its build isolation is fast."""
-    cache = Path(pwd.getpwuid(os.getuid()).pw_dir) / ".cache" / "pip"
+    """`python3` is Debian's; pip looks at no index, only at the build tools' wheel files."""
+    if not BUILD_WHEELS or not list(Path(BUILD_WHEELS).glob("setuptools-*.whl")):
+        pytest.fail(
+            "no wheel files of setuptools and wheel in AWSAFE_TEST_BUILD_WHEELS: run the suite with "
+            "scripts/test, which downloads them before any test starts",
+            pytrace=False,
+        )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "PIPX_", "VIRTUAL_ENV"))}
     return {
         **env,
         "HOME": str(home),
         "PATH": f"/usr/bin:/bin:{env.get('PATH', '')}",
-        "PIP_CACHE_DIR": str(cache),
+        "PIP_CACHE_DIR": str(home / "pip-cache"),
+        "PIP_NO_INDEX": "1",
+        "PIP_FIND_LINKS": BUILD_WHEELS,
         "PIP_DISABLE_PIP_VERSION_CHECK": "1",
     }
 
