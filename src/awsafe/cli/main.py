@@ -93,12 +93,14 @@ def build_parser() -> argparse.ArgumentParser:
         clear,
         execute,
         export,
+        init,
         listing,
         login,
         remove,
         rotate,
         server,
         sso,
+        use,
         version,
     )
 
@@ -107,8 +109,12 @@ def build_parser() -> argparse.ArgumentParser:
     _global_flags(parser, top=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    def command(name: str, help_text: str, aliases: Sequence[str] = ()) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=help_text, aliases=list(aliases), description=help_text)
+    def command(
+        name: str, help_text: str, aliases: Sequence[str] = (), *, add_help: bool = True
+    ) -> argparse.ArgumentParser:
+        sub = commands.add_parser(
+            name, help=help_text, aliases=list(aliases), description=help_text, add_help=add_help
+        )
         _global_flags(sub, top=False)
         return sub
 
@@ -136,6 +142,13 @@ def build_parser() -> argparse.ArgumentParser:
         lambda sub: _global_flags(sub, top=False),
     )
     version.configure(command("version", "Print the version (as --version does)"))
+    init.configure(command("init", "Print the shell integration (the awsafe function for use, completion)"))
+    # use's -h goes to stderr (use.configure): the shell function evaluates its stdout
+    sub = command(
+        "use", "Set this shell's credentials (needs the function from `awsafe init SHELL`)", add_help=False
+    )
+    _credential_flags(sub)
+    use.configure(sub)
     return parser
 
 

@@ -1,0 +1,183 @@
+"""`awsafe use` in real shells: bash, zsh, fish and nushell load `awsafe init SHELL`, switch the
+shell itself to the seed role, run the AWS CLI in that same shell, and take it all back.
+
+One shell process runs each script. The static test compares the shell's variables with those
+`awsafe exec` gives its child (the same names set and removed); the refresh test lets the
+endpoint's credentials come due (role sessions of 900 s, AWS_MIN_TTL=898s: due 2 s after each
+fetch) and checks that a later AWS CLI call in the same shell got new ones without re-running.
+nushell comes from tests/js (npm ci, run by scripts/test).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from awsafe.childenv import USE_ENDPOINT, USE_MARKER, resolve_unset_change
+from awsafe.cli.serve import ECS_VARIABLES
+from tests.support.worlds import BIN, EXTERNAL_ID, Seed
+
+NU = Path(__file__).resolve().parents[1] / "js" / "node_modules" / "@nushell" / "linux-x64" / "bin" / "nu"
+DUMP = Path(__file__).resolve().parents[1] / "support" / "env_dump.py"
+ROLE_ARN = "arn:aws:sts::123456789012:assumed-role/seed-role/test"
+REQUIRED = os.environ.get("AWSAFE_TEST_JS") == "required"  # read before the autouse scrub
+SHELLS = ("bash", "zsh", "fish", "nu")
+
+# {init}: how the shell loads the function; {run}: a command that must succeed, else exit N.
+LOAD = {
+    "bash": 'eval "$(awsafe init bash)"',
+    "zsh": 'eval "$(awsafe init zsh)"',
+    "fish": "awsafe init fish | source",
+    "nu": "source {init_file}",
+}
+
+
+def _must(shell: str, command: str, code: int) -> str:
+    if shell == "fish":
+        return f"{command}; or exit {code}"
+    if shell == "nu":
+        return command  # nushell stops at the first failing command by itself
+    return f"{command} || exit {code}"
+
+
+def _external(shell: str, command: str) -> str:
+    return f"^{command}" if shell == "nu" else command
+
+
+def _shell_argv(shell: str, script: Path) -> list[str]:
+    if shell == "nu":
+        if not NU.is_file():
+            reason = f"nushell is not installed ({NU} missing); run `npm ci` in tests/js or scripts/test"
+            if REQUIRED:
+                pytest.fail(f"AWSAFE_TEST_JS=required but {reason}", pytrace=False)
+            pytest.skip(reason)
+        return [str(NU), "--no-config-file", str(script)]
+    program = shutil.which(shell)
+    if program is None:
+        pytest.fail(f"{shell} is not installed (scripts/test installs it with apt)", pytrace=False)
+    flags = {"bash": ["--norc", "--noprofile"], "zsh": ["-f"], "fish": ["--no-config"]}[shell]
+    return [program, *flags, str(script)]
+
+
+def _run_shell(
+    shell: str, lines: list[str], tmp_path: Path, env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    init_file = tmp_path / "init.nu"
+    if shell == "nu":  # as docs/commands/init.md says: save once, source from config.nu
+        init = subprocess.run(
+            [str(BIN / "awsafe"), "init", "nu"], capture_output=True, text=True, check=True, env=env
+        )
+        init_file.write_text(init.stdout)
+    script = tmp_path / f"script.{shell}"
+    script.write_text("\n".join([LOAD[shell].format(init_file=init_file), *lines]) + "\n")
+    return subprocess.run(
+        _shell_argv(shell, script),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,  # no terminal: a prompt would fail, not hang
+    )
+
+
+def _shell_env(seed: Seed, **extra: str) -> dict[str, str]:
+    env = {**os.environ, **seed.env, **extra}
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+def _dumps(path: Path) -> list[dict[str, str]]:
+    return [json.loads(line)["environ"] for line in path.read_text().splitlines()]
+
+
+def _ours(environ: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in environ.items() if k.startswith(("AWS_", "AWSAFE_"))}
+
+
+def _export(shell: str, name: str, value: str) -> str:
+    return {
+        "fish": f"set -gx {name} {value}",
+        "nu": f'$env.{name} = "{value}"',
+    }.get(shell, f"export {name}={value}")
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_use_unset_and_refresh_in_one_shell(shell: str, seed: Seed, tmp_path: Path) -> None:
+    seed.append_config("duration_seconds = 900\n")  # appended to [profile test]
+    out = tmp_path / "env.jsonl"
+    dump = _external(shell, f"{sys.executable} {DUMP} {out}")
+    arn = _external(shell, "aws sts get-caller-identity --output text --query Arn")
+    lines = [
+        _must(shell, f"awsafe exec test -- {sys.executable} {DUMP} {out}", 10),
+        _must(shell, "awsafe use test", 11),
+        _must(shell, arn, 12),
+        dump,
+        _must(shell, "awsafe use --unset", 13),
+        dump,
+        # from here the endpoint's credentials are due 2 s after each fetch (sessions of 900 s)
+        _export(shell, "AWS_MIN_TTL", "898s"),
+        # `use` took the passphrase out of the shell, as exec does for its child: a script gives it again
+        _export(shell, "AWSAFE_FILE_PASSPHRASE", os.environ["AWSAFE_FILE_PASSPHRASE"]),
+        _must(shell, "awsafe use --refresh test", 14),
+        dump,
+        _must(shell, arn, 15),
+        "sleep 2.2sec" if shell == "nu" else "sleep 2.2",
+        _must(shell, arn, 16),
+    ]
+    # outer selectors and credentials that exec removes, and the user's own endpoint setting
+    outer = {"AWS_PROFILE": "demo", "AWS_SECURITY_TOKEN": "outer-token", "AWS_SDK_LOAD_CONFIG": "1"}
+    result = _run_shell(shell, lines, tmp_path, _shell_env(seed, **outer))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [ROLE_ARN] * 3
+    by_exec, used, unset, refreshing = _dumps(out)
+    identities = [c.access_key_id for c in seed.moto.calls("GetCallerIdentity")]
+
+    # `use`: the names exec gives its child, with the same values (one session, the cache's)
+    assert {k: v for k, v in _ours(used).items() if k != USE_MARKER} == _ours(by_exec)
+    assert used[USE_MARKER] == used["AWS_VAULT"] == "test"
+    assert used["AWS_REGION"] == used["AWS_DEFAULT_REGION"] == "ap-northeast-2"
+    assert used["AWS_CREDENTIAL_EXPIRATION"]
+    # removed as exec removes them; without the passphrase no program of the shell can unlock the vault
+    assert not {*outer, "AWSAFE_FILE_PASSPHRASE"} & set(used)
+    # what reached STS: AssumeRole with the external id, and the CLI signed with the shell's keys
+    assume = seed.moto.calls("AssumeRole")
+    assert {(c.params["RoleSessionName"], c.params["ExternalId"]) for c in assume} == {("test", EXTERNAL_ID)}
+    assert identities[0] == used["AWS_ACCESS_KEY_ID"]
+
+    # `use --unset`: every variable use sets is gone; the user's own settings stay
+    assert not set(resolve_unset_change(ECS_VARIABLES).unset) & set(unset)
+    assert unset["AWS_ENDPOINT_URL"] == seed.env["AWS_ENDPOINT_URL"]
+    assert unset["PATH"] == used["PATH"]
+
+    # `use --refresh`: no keys in the shell, its own endpoint; the CLI run after the credentials
+    # came due got new ones (a new AssumeRole), without `use` being run again
+    assert set(ECS_VARIABLES) <= set(refreshing)
+    assert refreshing["AWS_CONTAINER_CREDENTIALS_FULL_URI"].startswith("http://127.0.0.1:")
+    assert not {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"} & set(refreshing)
+    assert refreshing["AWS_VAULT"] == refreshing[USE_MARKER] == "test"
+    assert len(assume) >= 2
+    assert len(identities) == 3 and identities[1] != identities[2]
+
+    # the endpoint ended with the shell
+    pid = int(refreshing[USE_ENDPOINT].split(":")[0])
+    deadline = time.monotonic() + 10
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(pid)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
