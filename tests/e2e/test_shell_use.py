@@ -1,10 +1,10 @@
 """`awsafe use` in real shells: bash, zsh, fish and nushell load `awsafe init SHELL`, switch the
 shell itself to the seed role, run the AWS CLI in that same shell, and take it all back.
 
-One shell process runs each script. The static test compares the shell's variables with those
-`awsafe exec` gives its child (the same names set and removed); the refresh test lets the
-endpoint's credentials come due (role sessions of 900 s, AWS_MIN_TTL=898s: due 2 s after each
-fetch) and checks that a later AWS CLI call in the same shell got new ones without re-running.
+One shell process runs each script: `use` (the shell's variables are compared with those exec
+gives its child: the same names set and removed), the AWS CLI, `use --unset`, then `use
+--refresh` with the endpoint's credentials due 2 s after each fetch (role sessions of 900 s,
+AWS_MIN_TTL=898s): a later AWS CLI call in the same shell gets new ones without re-running.
 nushell comes from tests/js (npm ci, run by scripts/test).
 """
 
@@ -20,8 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from awsafe.childenv import USE_ENDPOINT, USE_MARKER, resolve_unset_change
+from awsafe.childenv import USE_ENDPOINT, USE_MARKER, render_child_environment, resolve_unset_change
 from awsafe.cli.serve import ECS_VARIABLES
+from awsafe.model import Credentials
 from tests.support.worlds import BIN, EXTERNAL_ID, Seed
 
 NU = Path(__file__).resolve().parents[1] / "js" / "node_modules" / "@nushell" / "linux-x64" / "bin" / "nu"
@@ -117,7 +118,6 @@ def test_use_unset_and_refresh_in_one_shell(shell: str, seed: Seed, tmp_path: Pa
     dump = _external(shell, f"{sys.executable} {DUMP} {out}")
     arn = _external(shell, "aws sts get-caller-identity --output text --query Arn")
     lines = [
-        _must(shell, f"awsafe exec test -- {sys.executable} {DUMP} {out}", 10),
         _must(shell, "awsafe use test", 11),
         _must(shell, arn, 12),
         dump,
@@ -135,14 +135,20 @@ def test_use_unset_and_refresh_in_one_shell(shell: str, seed: Seed, tmp_path: Pa
     ]
     # outer selectors and credentials that exec removes, and the user's own endpoint setting
     outer = {"AWS_PROFILE": "demo", "AWS_SECURITY_TOKEN": "outer-token", "AWS_SDK_LOAD_CONFIG": "1"}
-    result = _run_shell(shell, lines, tmp_path, _shell_env(seed, **outer))
+    shell_env = _shell_env(seed, **outer)
+    result = _run_shell(shell, lines, tmp_path, shell_env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [ROLE_ARN] * 3
-    by_exec, used, unset, refreshing = _dumps(out)
+    used, unset, refreshing = _dumps(out)
     identities = [c.access_key_id for c in seed.moto.calls("GetCallerIdentity")]
 
-    # `use`: the names exec gives its child, with the same values (one session, the cache's)
-    assert {k: v for k, v in _ours(used).items() if k != USE_MARKER} == _ours(by_exec)
+    # `use`: what exec gives its child (childenv), and the marker
+    keys = Credentials(
+        used["AWS_ACCESS_KEY_ID"], used["AWS_SECRET_ACCESS_KEY"], used["AWS_SESSION_TOKEN"], None
+    )
+    by_exec = render_child_environment(shell_env, "test", keys, "ap-northeast-2", used.get("AWS_ACCOUNT_ID"))
+    by_exec["AWS_CREDENTIAL_EXPIRATION"] = used["AWS_CREDENTIAL_EXPIRATION"]
+    assert _ours(used) == {**_ours(by_exec), USE_MARKER: "test"}
     assert used[USE_MARKER] == used["AWS_VAULT"] == "test"
     assert used["AWS_REGION"] == used["AWS_DEFAULT_REGION"] == "ap-northeast-2"
     assert used["AWS_CREDENTIAL_EXPIRATION"]
