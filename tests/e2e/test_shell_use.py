@@ -23,6 +23,7 @@ import pytest
 from awsafe.childenv import USE_ENDPOINT, USE_MARKER, render_child_environment, resolve_unset_change
 from awsafe.cli.serve import ECS_VARIABLES
 from awsafe.model import Credentials
+from tests.support.running_agent import AgentPlace
 from tests.support.worlds import BIN, EXTERNAL_ID, Seed
 
 NU = Path(__file__).resolve().parents[1] / "js" / "node_modules" / "@nushell" / "linux-x64" / "bin" / "nu"
@@ -187,3 +188,26 @@ def _alive(pid: int) -> bool:
     except (OSError, IndexError):
         return False
     return state != "Z"
+
+
+def test_use_refresh_refreshes_through_the_agent_without_the_passphrase(
+    seed: Seed, tmp_path: Path, agent_place: AgentPlace
+) -> None:
+    # No passphrase in the shell: only the agent can give the endpoint new credentials.
+    seed.append_config("duration_seconds = 900\n")
+    agent_place.start()
+    arn = "aws sts get-caller-identity --output text --query Arn"
+    lines = [
+        _must("bash", "awsafe use --refresh test", 11),
+        _must("bash", arn, 12),
+        "sleep 2.2",
+        _must("bash", arn, 13),
+    ]
+    env = _shell_env(seed, AWS_MIN_TTL="898s")
+    del env["AWSAFE_FILE_PASSPHRASE"]
+    result = _run_shell("bash", lines, tmp_path, env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [ROLE_ARN, ROLE_ARN]
+    assert len(seed.moto.calls("AssumeRole")) >= 2
+    first, second = (c.access_key_id for c in seed.moto.calls("GetCallerIdentity"))
+    assert first != second
