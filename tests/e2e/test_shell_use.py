@@ -2,9 +2,10 @@
 shell itself to the seed role, run the AWS CLI in that same shell, and take it all back.
 
 One shell process runs each script: `use` (the shell's variables are compared with those exec
-gives its child: the same names set and removed), the AWS CLI, `use --unset`, then `use
---refresh` with the endpoint's credentials due 2 s after each fetch (role sessions of 900 s,
-AWS_MIN_TTL=898s): a later AWS CLI call in the same shell gets new ones without re-running.
+gives its child: the same names set and removed) and the AWS CLI; a switch to `use --refresh`
+with the endpoint's credentials due 2 s after each fetch (role sessions of 900 s,
+AWS_MIN_TTL=898s), after which a later AWS CLI call in the same shell gets new ones without
+re-running; then `use --unset`.
 nushell comes from tests/js (npm ci, run by scripts/test).
 """
 
@@ -15,7 +16,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -29,6 +29,29 @@ from tests.support.worlds import BIN, EXTERNAL_ID, Seed
 NU = Path(__file__).resolve().parents[1] / "js" / "node_modules" / "@nushell" / "linux-x64" / "bin" / "nu"
 DUMP = Path(__file__).resolve().parents[1] / "support" / "env_dump.py"
 ROLE_ARN = "arn:aws:sts::123456789012:assumed-role/seed-role/test"
+# ended.py DUMPS RESULT: waits up to 10 s for the endpoint named in the last dump that has one to end
+ENDED_SCRIPT = """
+import json, os, sys, time
+dumps = [json.loads(line)["environ"] for line in open(sys.argv[1])]
+pid = int([d for d in dumps if "AWSAFE_USE_ENDPOINT" in d][-1]["AWSAFE_USE_ENDPOINT"].split(":")[0])
+def alive():
+    try:
+        return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+deadline = time.monotonic() + 10
+while alive() and time.monotonic() < deadline:
+    time.sleep(0.05)
+open(sys.argv[2], "w").write(f"{pid} {'alive' if alive() else 'ended'}")
+"""
+
+
+def _ended_script(tmp_path: Path) -> Path:
+    path = tmp_path / "ended.py"
+    path.write_text(ENDED_SCRIPT)
+    return path
+
+
 REQUIRED = os.environ.get("AWSAFE_TEST_JS") == "required"  # read before the autouse scrub
 SHELLS = ("bash", "zsh", "fish", "nu")
 
@@ -113,7 +136,7 @@ def _export(shell: str, name: str, value: str) -> str:
 
 
 @pytest.mark.parametrize("shell", SHELLS)
-def test_use_unset_and_refresh_in_one_shell(shell: str, seed: Seed, tmp_path: Path) -> None:
+def test_use_refresh_and_unset_in_one_shell(shell: str, seed: Seed, tmp_path: Path) -> None:
     seed.append_config("duration_seconds = 900\n")  # appended to [profile test]
     out = tmp_path / "env.jsonl"
     dump = _external(shell, f"{sys.executable} {DUMP} {out}")
@@ -122,9 +145,7 @@ def test_use_unset_and_refresh_in_one_shell(shell: str, seed: Seed, tmp_path: Pa
         _must(shell, "awsafe use test", 11),
         _must(shell, arn, 12),
         dump,
-        _must(shell, "awsafe use --unset", 13),
-        dump,
-        # from here the endpoint's credentials are due 2 s after each fetch (sessions of 900 s)
+        # switching a used shell: from keys to its own endpoint, due 2 s after each fetch
         _export(shell, "AWS_MIN_TTL", "898s"),
         # `use` took the passphrase out of the shell, as exec does for its child: a script gives it again
         _export(shell, "AWSAFE_FILE_PASSPHRASE", os.environ["AWSAFE_FILE_PASSPHRASE"]),
@@ -133,6 +154,10 @@ def test_use_unset_and_refresh_in_one_shell(shell: str, seed: Seed, tmp_path: Pa
         _must(shell, arn, 15),
         "sleep 2.2sec" if shell == "nu" else "sleep 2.2",
         _must(shell, arn, 16),
+        _must(shell, "awsafe use --unset", 13),
+        dump,
+        # while the shell still runs: --unset stopped the endpoint
+        _external(shell, f"{sys.executable} {_ended_script(tmp_path)} {out} {tmp_path / 'ended'}"),
     ]
     # outer selectors and credentials that exec removes, and the user's own endpoint setting
     outer = {"AWS_PROFILE": "demo", "AWS_SECURITY_TOKEN": "outer-token", "AWS_SDK_LOAD_CONFIG": "1"}
@@ -140,7 +165,7 @@ def test_use_unset_and_refresh_in_one_shell(shell: str, seed: Seed, tmp_path: Pa
     result = _run_shell(shell, lines, tmp_path, shell_env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [ROLE_ARN] * 3
-    used, unset, refreshing = _dumps(out)
+    used, refreshing, unset = _dumps(out)
     identities = [c.access_key_id for c in seed.moto.calls("GetCallerIdentity")]
 
     # `use`: what exec gives its child (childenv), and the marker
@@ -164,6 +189,7 @@ def test_use_unset_and_refresh_in_one_shell(shell: str, seed: Seed, tmp_path: Pa
     assert not set(resolve_unset_change(ECS_VARIABLES).unset) & set(unset)
     assert unset["AWS_ENDPOINT_URL"] == seed.env["AWS_ENDPOINT_URL"]
     assert unset["PATH"] == used["PATH"]
+    assert unset["AWS_MIN_TTL"] == "898s"
 
     # `use --refresh`: no keys in the shell, its own endpoint; the CLI run after the credentials
     # came due got new ones (a new AssumeRole), without `use` being run again
@@ -173,21 +199,8 @@ def test_use_unset_and_refresh_in_one_shell(shell: str, seed: Seed, tmp_path: Pa
     assert refreshing["AWS_VAULT"] == refreshing[USE_MARKER] == "test"
     assert len(assume) >= 2
     assert len(identities) == 3 and identities[1] != identities[2]
-
-    # the endpoint ended with the shell
-    pid = int(refreshing[USE_ENDPOINT].split(":")[0])
-    deadline = time.monotonic() + 10
-    while _alive(pid) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not _alive(pid)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state != "Z"
+    # --unset stopped the endpoint (the shell still ran)
+    assert (tmp_path / "ended").read_text() == f"{refreshing[USE_ENDPOINT].split(':')[0]} ended"
 
 
 def test_use_refresh_refreshes_through_the_agent_without_the_passphrase(
@@ -197,8 +210,10 @@ def test_use_refresh_refreshes_through_the_agent_without_the_passphrase(
     seed.append_config("duration_seconds = 900\n")
     agent_place.start()
     arn = "aws sts get-caller-identity --output text --query Arn"
+    out = tmp_path / "env.jsonl"
     lines = [
         _must("bash", "awsafe use --refresh test", 11),
+        f"{sys.executable} {DUMP} {out}",
         _must("bash", arn, 12),
         "sleep 2.2",
         _must("bash", arn, 13),
@@ -211,3 +226,7 @@ def test_use_refresh_refreshes_through_the_agent_without_the_passphrase(
     assert len(seed.moto.calls("AssumeRole")) >= 2
     first, second = (c.access_key_id for c in seed.moto.calls("GetCallerIdentity"))
     assert first != second
+    # the endpoint ends with the shell
+    ended = [sys.executable, str(_ended_script(tmp_path)), str(out), str(tmp_path / "ended")]
+    subprocess.run(ended, check=True, timeout=30)
+    assert (tmp_path / "ended").read_text().endswith(" ended")
