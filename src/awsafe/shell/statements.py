@@ -82,7 +82,7 @@ def render_statements(shell: str, change: Change) -> str:
         lines += [f"set -gx {name} {quote_fish(value)}" for name, value in assign]
         lines.append("true")
     elif shell == "pwsh":
-        lines = [f"Remove-Item -LiteralPath Env:{name} -ErrorAction SilentlyContinue" for name in unset]
+        lines = [f"Remove-Item -LiteralPath Env:\\{name} -ErrorAction SilentlyContinue" for name in unset]
         lines += [f"$env:{name} = {quote_pwsh(value)}" for name, value in assign]
     else:
         raise ValueError("unknown shell")  # a bug: validated by the command

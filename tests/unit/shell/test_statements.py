@@ -128,7 +128,7 @@ def test_powershell_reads_each_value_as_one_literal_string(value: str) -> None:
 def test_powershell_statements_and_function() -> None:
     text = render_statements("pwsh", Change(unset=("AWS_PROFILE",), assign=(("AWS_VAULT", "it's"),)))
     assert text == (
-        "Remove-Item -LiteralPath Env:AWS_PROFILE -ErrorAction SilentlyContinue\n$env:AWS_VAULT = 'it''s'\n"
+        "Remove-Item -LiteralPath Env:\\AWS_PROFILE -ErrorAction SilentlyContinue\n$env:AWS_VAULT = 'it''s'\n"
     )
     function = render_function("pwsh")
     assert "function awsafe {" in function
