@@ -131,8 +131,13 @@ def start_shell_endpoint(
     env: Environment, provider: Provider, profile: ProfileConfig, shell_pid: int
 ) -> tuple[dict[str, str], str | None]:
     """Start the shell's endpoint; its variables (URI and token) and its id for a later stop."""
-    first = provider.retrieve()
-    watch = _open_watch(shell_pid)
+    watch = _open_watch(shell_pid)  # a wrong PID fails before any prompt
+    try:
+        first = provider.retrieve()
+    except BaseException:
+        if watch is not None:
+            os.close(watch)
+        raise
     reader, writer = os.pipe()
     env.stdout.flush()
     env.stderr.flush()
