@@ -160,6 +160,11 @@ def _static_change(use_options: UseOptions, options: GlobalOptions, env: Environ
         env.environ, request.profile, answer.credentials, answer.region, answer.account_id
     )
     child[USE_MARKER] = request.profile
+    if env.environ.get(USE_ENDPOINT):
+        # the variables of the shell's former --refresh endpoint (stopped next) are use's, not the
+        # user's: they go with it
+        for name in ECS_VARIABLES:
+            child.pop(name, None)
     return resolve_shell_change(env.environ, child)
 
 

@@ -9,7 +9,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from awsafe.cli import use
 from awsafe.cli.shellendpoint import read_start_time
+from awsafe.model import Credentials
 from tests.support.cli import run_main
 from tests.support.env import one_error_line
 
@@ -65,3 +67,46 @@ def test_a_process_that_is_not_the_endpoint_is_left_alone(
     assert result.returncode == 0, result.stderr
     time.sleep(0.1)
     assert sleeper.poll() is None
+
+
+class _Answer:
+    credentials = Credentials("ASIAEXAMPLE", "secret'$(x)", "token", None)
+    region = "eu-west-1"
+    account_id = None
+
+
+class _Engine:
+    def __init__(self, *_: object) -> None:
+        pass
+
+    def credentials(self, request: object) -> _Answer:
+        return _Answer()
+
+
+def test_switching_from_refresh_to_keys_drops_the_former_endpoints_variables(
+    monkeypatch: pytest.MonkeyPatch, sleeper: subprocess.Popen[bytes]
+) -> None:
+    monkeypatch.setattr(use, "Engine", _Engine)
+    endpoint = {
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://127.0.0.1:9/",
+        "AWS_CONTAINER_AUTHORIZATION_TOKEN": "t",
+        "AWSAFE_USE_ENDPOINT": f"{sleeper.pid}:{read_start_time(sleeper.pid)}",
+        "AWS_VAULT": "test",
+        "AWSAFE_USE": "test",
+    }
+    result = run_main("use", "--shell", "bash", "other", env=endpoint)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    for name in (
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+        "AWSAFE_USE_ENDPOINT",
+    ):
+        assert f"unset {name}" in lines
+    assert "export AWS_VAULT='other'" in lines and "export AWSAFE_USE='other'" in lines
+    assert "export AWS_SECRET_ACCESS_KEY='secret'\\''$(x)'" in lines
+    assert _ended(sleeper)
+    # a container's own endpoint variables (no former use --refresh) stay, as exec leaves them
+    own = {k: v for k, v in endpoint.items() if k.startswith("AWS_CONTAINER_")}
+    kept = run_main("use", "--shell", "bash", "other", env=own)
+    assert not [line for line in kept.stdout.splitlines() if "AWS_CONTAINER_" in line]
