@@ -1,5 +1,5 @@
 """The environment of a program run by `exec` (docs/commands/exec.md): our credentials in; outer ones and
-the passphrase out; pure."""
+the passphrase out; and the same change made to a shell by `awsafe use` (docs/commands/use.md); pure."""
 
 from __future__ import annotations
 
@@ -8,6 +8,16 @@ from collections.abc import Mapping
 from awsafe.model import Credentials
 from awsafe.process_guard import PASSPHRASE_VARIABLES, STORE_PASSPHRASE_VARIABLES
 from awsafe.render import credential_variables
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: the fast path imports this module on every exec
+if TYPE_CHECKING:
+    from awsafe.shell.statements import Change
+
+# The profile `awsafe use` set in this shell: a shell switched with `use` is no subshell, so
+# `use` may switch it again (refuse_nesting). A child started by exec must not inherit it.
+USE_MARKER = "AWSAFE_USE"
+# The per-shell endpoint process of `use --refresh` ("PID:START"), stopped by the next `use`.
+USE_ENDPOINT = "AWSAFE_USE_ENDPOINT"
 
 # Outer credentials and profile selectors would fight the ones we hand out.
 SCRUBBED = (
@@ -25,6 +35,8 @@ SCRUBBED = (
     # A child must not be able to unlock the long-term keys the vault protects.
     *PASSPHRASE_VARIABLES,
     *STORE_PASSPHRASE_VARIABLES,
+    USE_MARKER,
+    USE_ENDPOINT,
 )
 
 
@@ -60,3 +72,35 @@ def render_child_environment(
     # The region was resolved with AWS_REGION/AWS_DEFAULT_REGION already applied.
     child.update(credential_variables(credentials, region, account_id))
     return child
+
+
+def resolve_shell_change(outer: Mapping[str, str], child: Mapping[str, str]) -> Change:
+    """What `use` does to a shell whose exported variables are ``outer`` so that it holds
+    ``child`` (one of the environments above): every scrubbed name is removed whether exported
+    or not (a plain shell variable of that name, unseen here, would come back with a later
+    `export`), then what differs is set."""
+    from awsafe.shell.statements import Change, is_variable_name
+
+    unset = dict.fromkeys(
+        name for name in (*SCRUBBED, *outer) if name not in child and is_variable_name(name)
+    )
+    assign = tuple((name, value) for name, value in child.items() if outer.get(name) != value)
+    return Change(tuple(unset), assign)
+
+
+def resolve_unset_change(endpoint_variables: tuple[str, ...]) -> Change:
+    """`use --unset`: every variable `use` sets, whether set now or not (``endpoint_variables``:
+    those of the endpoint `use --refresh` points the shell at)."""
+    import datetime as dt
+
+    from awsafe.shell.statements import Change
+
+    sample = Credentials("AKIA", "secret", "token", dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc))
+    names = (
+        "AWS_VAULT",
+        *(name for name, _ in credential_variables(sample, "region", "account")),
+        *endpoint_variables,
+        USE_MARKER,
+        USE_ENDPOINT,
+    )
+    return Change(tuple(dict.fromkeys(names)))

@@ -9,7 +9,7 @@ import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, NoReturn
 
-from awsafe.childenv import render_child_environment
+from awsafe.childenv import USE_MARKER, render_child_environment
 from awsafe.cli.picker import choose_profile
 from awsafe.environment import Environment
 from awsafe.errors import CommandError, ExitCode, UsageError
@@ -89,9 +89,14 @@ class ExecOptions:
 
 
 def refuse_nesting(env: Environment) -> None:
-    """Credentials inside a credential subshell would silently stack (aws-vault does the same)."""
+    """Credentials inside a credential subshell would silently stack (aws-vault does the same).
+
+    A shell switched with `awsafe use` is no subshell (its marker names the same profile): there
+    is nothing to exit from, and switching it again is what `use` is for. A child of exec never
+    inherits the marker (childenv.SCRUBBED).
+    """
     inside = env.environ.get("AWS_VAULT")
-    if inside:
+    if inside and env.environ.get(USE_MARKER) != inside:
         raise UsageError(
             f"already in a credential subshell for profile {inside!r} (AWS_VAULT is set)",
             hint="'exit' from that shell first, or unset AWS_VAULT to force it",

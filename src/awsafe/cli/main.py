@@ -105,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
         explain,
         export,
         importing,
+        init,
         listing,
         login,
         migrate,
@@ -112,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
         rotate,
         server,
         sso,
+        use,
         version,
     )
 
@@ -121,8 +123,12 @@ def build_parser() -> argparse.ArgumentParser:
     completion.add_script_flags(parser, build_parser)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    def command(name: str, help_text: str, aliases: Sequence[str] = ()) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=help_text, aliases=list(aliases), description=help_text)
+    def command(
+        name: str, help_text: str, aliases: Sequence[str] = (), *, add_help: bool = True
+    ) -> argparse.ArgumentParser:
+        sub = commands.add_parser(
+            name, help=help_text, aliases=list(aliases), description=help_text, add_help=add_help
+        )
         _global_flags(sub, top=False)
         return sub
 
@@ -154,11 +160,18 @@ def build_parser() -> argparse.ArgumentParser:
         command("import", "Bring keys in: from aws-vault's stores (or a plaintext credentials file)"),
         lambda sub: _global_flags(sub, top=False),
     )
-    version.configure(command("version", "Print the version (as --version does)"))
     migrate.configure(command("migrate-backend", "Move the long-term keys from one vault backend to another"))
     completion.configure(
         command("completion", "Print the shell completion script (bash, zsh, fish, pwsh, nu)")
     )
+    init.configure(command("init", "Print the shell integration (the awsafe function for use, completion)"))
+    # use's -h goes to stderr (use.configure): the shell function evaluates its stdout
+    sub = command(
+        "use", "Set this shell's credentials (needs the function from `awsafe init SHELL`)", add_help=False
+    )
+    _credential_flags(sub)
+    use.configure(sub)
+    version.configure(command("version", "Print the version (as --version does)"))
     return parser
 
 

@@ -32,6 +32,8 @@ FORWARDED_SIGNALS = (
 )
 # The addresses EC2 serves metadata on; bound as an alias on `lo`, they are local too.
 IMDS_ADDRESSES = frozenset({"169.254.169.254", "fd00:ec2::254"})
+# What a client of the ECS endpoint is given (the token itself, never a file or argv).
+ECS_VARIABLES = ("AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_AUTHORIZATION_TOKEN")
 _ROLE_NAME_UNSAFE = re.compile(r"[^\w+=,.@-]", re.ASCII)
 
 
@@ -70,10 +72,7 @@ class Endpoint:
         return ("AWS_CONTAINER_",)
 
     def child_variables(self) -> dict[str, str]:
-        return {
-            "AWS_CONTAINER_CREDENTIALS_FULL_URI": self.uri,
-            "AWS_CONTAINER_AUTHORIZATION_TOKEN": self.token,
-        }
+        return dict(zip(ECS_VARIABLES, (self.uri, self.token), strict=True))
 
     def stop(self) -> None:
         self.server.stop()

@@ -7,6 +7,7 @@ through main() in-process; the full commands are checked in tests/integration/cl
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import os
@@ -24,6 +25,7 @@ from awsafe.cli.explain import ExplainOptions
 from awsafe.cli.export import ExportOptions
 from awsafe.cli.import_awsvault import ImportAwsVaultOptions
 from awsafe.cli.import_plaintext import ImportCredentialsFileOptions
+from awsafe.cli.init import InitOptions
 from awsafe.cli.listing import ListOptions
 from awsafe.cli.login import LoginOptions
 from awsafe.cli.main import build_parser
@@ -32,6 +34,7 @@ from awsafe.cli.remove import RemoveOptions
 from awsafe.cli.rotate import RotateOptions
 from awsafe.cli.server import ServerOptions
 from awsafe.cli.sso import SsoLoginOptions, SsoLogoutOptions, SsoOptions, SsoPopulateOptions
+from awsafe.cli.use import UseOptions
 from awsafe.environment import Environment
 from awsafe.errors import ExitCode, UsageError
 from awsafe.wiring.options import CredentialRequest, GlobalOptions
@@ -85,6 +88,8 @@ def _from_argv(*argv: str) -> Any:
         "agent": AgentOptions,
         "explain": ExplainOptions,
         "migrate-backend": MigrateOptions,
+        "init": InitOptions,
+        "use": UseOptions,
     }.get(args.command) or {
         "login": SsoLoginOptions,
         "logout": SsoLogoutOptions,
@@ -117,6 +122,11 @@ def _from_argv(*argv: str) -> Any:
         (["sso", "logout"], "sso takes no command"),
         (["sso", "populate"], "sso takes no command"),
         (["import", "aws-vault"], "import takes no command"),
+        (["init", "bash"], "init takes no command"),
+        (
+            ["use", "--shell", "bash", "p"],
+            "use takes no command; to run one, use: awsafe exec PROFILE -- CMD",
+        ),
     ],
     ids=lambda value: " ".join(value) if isinstance(value, list) else "",
 )
@@ -191,6 +201,56 @@ def test_a_credential_subshell_is_refused(options: Any) -> None:
         _env({"AWS_VAULT": "outer"}),
     )
     options.validate(_env(), PLAIN)
+    # a shell switched with `awsafe use` is no subshell: its marker names the same profile
+    options.validate(_env({"AWS_VAULT": "outer", "AWSAFE_USE": "outer"}), PLAIN)
+    # a program exec started from it never has the marker; one that names another profile is stale
+    _refused(options, "already in a credential subshell", _env({"AWS_VAULT": "outer", "AWSAFE_USE": "x"}))
+
+
+# -- init and use ---------------------------------------------------------------------------------
+
+
+def test_use_refuses_what_the_shell_function_would_not_send() -> None:
+    use = UseOptions(REQUEST, shell="bash")
+    _refused(UseOptions(REQUEST), "use changes your shell and needs its function: first run eval")
+    _refused(dataclasses.replace(use, shell="cmd"), "--shell must be one of bash, zsh, fish, pwsh, nu")
+    _refused(dataclasses.replace(use, unset=True), "--unset takes no profile and no --refresh")
+    _refused(
+        dataclasses.replace(use, profile_given=False, unset=True, refresh=True),
+        "--unset takes no profile and no --refresh",
+    )
+    _refused(dataclasses.replace(use, refresh=True), "--refresh needs the shell's process id")
+    no_session = CredentialRequest(profile="test", no_session=True, server_running=True)
+    _refused(
+        UseOptions(no_session, shell="bash", refresh=True, parent_pid=1),
+        "--refresh cannot be combined with --no-session",
+    )
+    use.validate(_env(), PLAIN)
+    dataclasses.replace(use, shell="powershell").validate(_env(), PLAIN)
+    dataclasses.replace(use, refresh=True, parent_pid=1).validate(_env(), PLAIN)
+
+
+def test_use_in_a_credential_subshell_is_refused_but_switching_a_used_shell_is_not() -> None:
+    use = UseOptions(REQUEST, shell="bash")
+    _refused(use, "already in a credential subshell for profile 'outer'", _env({"AWS_VAULT": "outer"}))
+    use.validate(_env({"AWS_VAULT": "outer", "AWSAFE_USE": "outer"}), PLAIN)
+    # dropping the credentials is fine anywhere
+    UseOptions(REQUEST, shell="bash", profile_given=False, unset=True).validate(
+        _env({"AWS_VAULT": "o"}), PLAIN
+    )
+
+
+def test_use_and_init_options_from_argv() -> None:
+    use = _from_argv("use", "--shell", "fish", "--parent-pid", "42", "--refresh", "p")
+    assert (use.request.profile, use.request.server_running) == ("p", True)
+    assert dataclasses.replace(use, request=REQUEST) == UseOptions(
+        REQUEST, shell="fish", refresh=True, parent_pid=42
+    )
+    assert _from_argv("use", "--shell", "nu", "--unset").unset
+    assert _from_argv("use", "--shell", "nu", "--unset").profile_given is False
+    assert _from_argv("init", "zsh") == InitOptions("zsh")
+    _refused(InitOptions("sh"), "init: unknown shell; choose one of bash, zsh, fish, pwsh, nu")
+    InitOptions("nushell").validate(_env(), PLAIN)
 
 
 # -- exec -----------------------------------------------------------------------------------------
@@ -508,6 +568,10 @@ def test_import_aws_vault_options_from_argv() -> None:
             "awsafe cannot read aws-vault's kwallet store",
         ),
         (["completion", "bash", "--", "x"], "completion takes no command"),
+        (["init", "tcsh"], "init: unknown shell"),
+        # run directly, not through the function: a hint, and nothing fetched or printed
+        (["use", "nosuch"], "use changes your shell and needs its function"),
+        (["use", "--shell", "bash", "--refresh", "nosuch"], "--refresh needs the shell's process id"),
     ],
     ids=lambda value: " ".join(value) if isinstance(value, list) else "",
 )
