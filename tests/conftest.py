@@ -51,3 +51,15 @@ def pytest_configure(config: pytest.Config) -> None:
         "signature_rejections: the test sends wrongly signed requests to moto on purpose "
         "(tests/support/fixtures.py does not fail it for them)",
     )
+
+
+# Tests that share one host-wide store (the Secret Service on the session bus, where some tests
+# also move the `default` alias) run on one xdist worker, one after the other, so that two
+# workers never race on the same keyring items.
+_HOST_STORE_MARKERS = ("secret_service",)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if any(item.get_closest_marker(name) for name in _HOST_STORE_MARKERS):
+            item.add_marker(pytest.mark.xdist_group("host-stores"))

@@ -47,11 +47,15 @@ positional arguments:
                         would make
     import              Bring keys in: from aws-vault's stores (or a plaintext
                         credentials file)
-    version             Print the version (as --version does)
     migrate-backend     Move the long-term keys from one vault backend to
                         another
     completion          Print the shell completion script (bash, zsh, fish,
                         pwsh, nu)
+    init                Print the shell integration (the awsafe function for
+                        use, completion)
+    use                 Set this shell's credentials (needs the function from
+                        `awsafe init SHELL`)
+    version             Print the version (as --version does)
 
 options:
   -h, --help            show this help message and exit
