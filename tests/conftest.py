@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -63,3 +65,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if any(item.get_closest_marker(name) for name in _HOST_STORE_MARKERS):
             item.add_marker(pytest.mark.xdist_group("host-stores"))
+
+
+@pytest.fixture(autouse=True)
+def shared_tmp_left_alone() -> Iterator[None]:
+    """Fails the test after which the system's temporary directory changed its mode (a test, or
+    awsafe run by it, once made /tmp 1700 for everyone), and puts the mode back."""
+    shared = tempfile.gettempdir()
+    before = os.stat(shared).st_mode
+    yield
+    after = os.stat(shared).st_mode
+    if after != before:
+        os.chmod(shared, before)
+        pytest.fail(f"{shared} changed its mode from {before:o} to {after:o} during this test", pytrace=False)

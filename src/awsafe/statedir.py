@@ -44,6 +44,14 @@ def _foreign(path: str, what: str, uid: int) -> UnsafeStateError:
     )
 
 
+def _shared(path: str) -> UnsafeStateError:
+    return UnsafeStateError(
+        f"{path} is a shared directory (sticky and writable by everyone): awsafe keeps its state "
+        "and vault only in a directory of your own",
+        hint=f"use a directory inside it instead, e.g. {os.path.join(path, 'awsafe-' + str(os.geteuid()))}",
+    )
+
+
 def _is_link(path: str) -> bool:
     try:
         return stat.S_ISLNK(os.lstat(path).st_mode)
@@ -118,6 +126,8 @@ def check_private_dir(path: str | os.PathLike[str], *, tighten: int = 0o077) -> 
         st = os.fstat(fd)
         if not _trusted(st.st_uid):
             raise _foreign(path, "(a directory)", st.st_uid)
+        if st.st_mode & stat.S_ISVTX and st.st_mode & stat.S_IWOTH:
+            raise _shared(path)  # /tmp and the like: never "tightened" (root would lock out all)
         if st.st_mode & tighten:
             os.fchmod(fd, stat.S_IMODE(st.st_mode) & ~tighten)  # ours, but open to others
     finally:

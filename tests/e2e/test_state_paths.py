@@ -131,3 +131,17 @@ def test_a_link_at_the_memo_temporary_name_is_not_followed(seed: Seed, tmp_path:
     assert export(seed).returncode == 0
     assert victim.read_text() == "precious"
     assert memo.is_file() and not memo.is_symlink() and mode(memo) == 0o600
+
+
+def test_a_shared_tmp_like_directory_is_refused_as_the_vault_and_keeps_its_mode(tmp_path: Path) -> None:
+    """Root running `awsafe --file-dir /tmp` once made /tmp 1700 for every user: now refused."""
+    from tests.support.cli import run_main
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    keys = {"AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE", "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG"}
+    result = run_main("--file-dir", str(shared), "add", "demo", "--env", env=keys)
+    assert result.returncode == 4, result.stderr
+    assert "is a shared directory" in result.stderr and "Traceback" not in result.stderr
+    assert mode(shared) == 0o1777 and list(shared.iterdir()) == []

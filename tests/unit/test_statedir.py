@@ -64,6 +64,20 @@ def test_a_world_writable_directory_of_ours_is_tightened(tmp_path: Path) -> None
     assert mode(state) == 0o700
 
 
+@pytest.mark.parametrize("reader", [False, True])
+def test_a_shared_sticky_directory_like_tmp_is_refused_and_left_alone(tmp_path: Path, reader: bool) -> None:
+    shared = tmp_path / "tmp"
+    shared.mkdir()
+    shared.chmod(0o1777)  # what /tmp is; ours here, as /tmp is root's when root runs awsafe
+    with pytest.raises(UnsafeStateError, match="shared directory") as refused:
+        if reader:
+            check_private_dir(shared, tighten=0o022)
+        else:
+            ensure_private_dir(shared)
+    assert refused.value.exit_code == ExitCode.STORE
+    assert stat.S_IMODE(os.stat(shared).st_mode) == 0o1777
+
+
 def test_a_reader_takes_only_write_access_away(tmp_path: Path) -> None:
     state = tmp_path / "state"
     state.mkdir()
