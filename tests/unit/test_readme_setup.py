@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,8 +29,12 @@ def _npm_packages() -> set[str]:
 
 
 def _pypi_test_packages() -> set[str]:
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    return {re.split(r"[<>=!~ ]", spec, maxsplit=1)[0] for spec in project["optional-dependencies"]["test"]}
+    # The `test = [...]` list of [project.optional-dependencies] (tomllib is not in Python 3.10).
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    extra = re.search(r"^test = \[\n(.*?)^\]", pyproject, re.S | re.M)
+    assert extra is not None, "no test extra in pyproject.toml"
+    specs = re.findall(r'^\s*"([^"]+)"', extra.group(1), re.M)
+    return {re.split(r"[<>=!~ ]", spec, maxsplit=1)[0] for spec in specs}
 
 
 def test_the_readme_names_every_package_scripts_test_installs() -> None:
