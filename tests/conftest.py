@@ -62,6 +62,8 @@ _HOST_STORE_MARKERS = ("secret_service",)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.pluginmanager.hasplugin("xdist"):
+        return  # `-p no:xdist`: one process, nothing to keep apart (and no such marker)
     for item in items:
         if any(item.get_closest_marker(name) for name in _HOST_STORE_MARKERS):
             item.add_marker(pytest.mark.xdist_group("host-stores"))
