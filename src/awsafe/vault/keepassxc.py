@@ -10,8 +10,6 @@ the header's seeds without updating the XML's HeaderHash, which KeePassXC then r
 
 from __future__ import annotations
 
-import base64
-import binascii
 import contextlib
 import os
 import tempfile
@@ -22,6 +20,7 @@ from typing import Any
 from awsafe.errors import StoreCorruptError, StoreError, StoreLockedError, StoreUnavailableError
 from awsafe.statedir import ensure_private_dir
 from awsafe.vault.lock import exclusive_lock
+from awsafe.vault.textvalue import parse_text_value, render_text_value
 
 DEFAULT_GROUP = "awsafe"
 _ZERO_BLOCKS = 1 << 16  # 1 MiB of zeros per CBC update
@@ -102,16 +101,13 @@ class KeePassStore:
         entry = self._entry(self._load(), _title(key))
         if entry is None:
             return None
-        try:
-            return base64.b64decode(entry.password or "", validate=True)
-        except (binascii.Error, ValueError) as e:
-            raise StoreCorruptError(
-                f"the KeePass entry {self.group}/{key} in {self.database} is not awsafe data"
-            ) from e
+        return parse_text_value(
+            entry.password or "", f"the KeePass entry {self.group}/{key} in {self.database}"
+        )
 
     def set(self, key: str, value: bytes) -> None:
         title = _title(key)
-        text = base64.b64encode(bytes(value)).decode("ascii")
+        text = render_text_value(value)
         with self._writing() as kp:
             group = self._group(kp, create=True)
             entries = [e for e in group.entries if e.title == title]

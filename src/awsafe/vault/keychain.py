@@ -3,8 +3,6 @@ never fall back to a plaintext keyring, prompt while probing, or read the enviro
 
 from __future__ import annotations
 
-import base64
-import binascii
 import contextlib
 import importlib
 import json
@@ -18,6 +16,7 @@ from typing import TYPE_CHECKING, TypeVar
 from awsafe.errors import StoreCorruptError, StoreError, StoreLockedError, StoreUnavailableError
 from awsafe.statedir import ensure_private_dir
 from awsafe.vault.lock import exclusive_lock
+from awsafe.vault.textvalue import parse_text_value, render_text_value
 
 if TYPE_CHECKING:
     from keyring.backend import KeyringBackend
@@ -136,16 +135,11 @@ class KeychainStore:
         text = self._call("read", lambda ring: ring.get_password(self.service, username))
         if text is None:
             return None
-        try:
-            return base64.b64decode(text, validate=True)
-        except (binascii.Error, ValueError) as e:
-            raise StoreCorruptError(
-                f"the {self.name} item {username!r} of service {self.service!r} is not awsafe data"
-            ) from e
+        return parse_text_value(text, f"the {self.name} item {username!r} of service {self.service!r}")
 
     def set(self, key: str, value: bytes) -> None:
         username = _username(key)
-        encoded = base64.b64encode(value).decode("ascii")
+        encoded = render_text_value(value)
         with self._writing():
             # Index first: a crash in between leaves a listed name with no item (keys() hides
             # it), never a secret that no listing shows.

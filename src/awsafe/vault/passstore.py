@@ -8,15 +8,14 @@ is stored as base64 text: pass and its git history handle text, and awsafe's val
 
 from __future__ import annotations
 
-import base64
-import binascii
 import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from awsafe.errors import StoreCorruptError, StoreError, StoreUnavailableError
+from awsafe.errors import StoreError, StoreUnavailableError
 from awsafe.vault.program import Ran, run_store_program
+from awsafe.vault.textvalue import parse_text_value, render_text_value
 
 DEFAULT_PREFIX = "awsafe"
 DEFAULT_COMMAND = "pass"
@@ -100,16 +99,11 @@ class PassStore:
             if not (self.folder / (name + SUFFIX)).exists():
                 return None  # removed by another process in between
             raise self._failed("read", key, ran)
-        try:
-            return base64.b64decode(ran.stdout.strip(), validate=True)
-        except (binascii.Error, ValueError) as e:
-            raise StoreCorruptError(
-                f"the pass item {self._path(name)!r} in {self.directory} is not awsafe data"
-            ) from e
+        return parse_text_value(ran.stdout.strip(), f"the pass item {self._path(name)!r} in {self.directory}")
 
     def set(self, key: str, value: bytes) -> None:
         name = resolve_item_name(key)
-        text = base64.b64encode(bytes(value)) + b"\n"
+        text = render_text_value(value).encode("ascii") + b"\n"
         ran = self._pass("insert", "--multiline", "--force", self._path(name), stdin=text)
         if ran.returncode != 0:
             raise self._failed("write", key, ran)
