@@ -12,7 +12,7 @@ import pytest
 from tests.support.env import run_awsafe
 from tests.support.moto_server import MotoServer
 from tests.support.running_agent import AgentPlace
-from tests.support.worlds import EXTERNAL_ID, Seed, seed_config
+from tests.support.worlds import Seed, make_seed_account
 
 
 def assume_role_calls(seed: Seed) -> int:
@@ -65,11 +65,7 @@ def test_with_the_os_keychain_a_clear_elsewhere_is_seen_too(
     moto: MotoServer, isolated_env: Path, agent_place: AgentPlace
 ) -> None:
     """The keychain has no directory to watch: the vault.changed marker tells the agent."""
-    key_id, secret = moto.create_user_with_key("demo")
-    role_arn = moto.create_role("seed-role", moto.user_arn("demo"), external_id=EXTERNAL_ID)
-    config = Path(os.environ["AWS_CONFIG_FILE"])
-    config.parent.mkdir(parents=True)
-    config.write_text(seed_config(role_arn))
+    key_id, secret, role_arn = make_seed_account(moto)
     env = {**moto.endpoint_env(), "AWSAFE_BACKEND": "secret-service"}
     added = run_awsafe(
         "add", "demo", "--env", env={**env, "AWS_ACCESS_KEY_ID": key_id, "AWS_SECRET_ACCESS_KEY": secret}

@@ -24,7 +24,7 @@ from awsafe.vault.file import FileStore
 from tests.support.cli import run_main
 from tests.support.env import caller_identity, one_error_line, run_awsafe
 from tests.support.moto_server import MotoServer
-from tests.support.worlds import EXTERNAL_ID, seed_config
+from tests.support.worlds import EXTERNAL_ID, make_seed_account
 
 ROOT = Path(__file__).resolve().parents[2]
 WRITER = ROOT / "tests" / "js" / "awsvault-file-item.mjs"
@@ -133,11 +133,7 @@ def _lines(stdout: str) -> dict[str, str]:
 def test_import_moves_exactly_the_long_term_keys_and_exec_signs_with_them(
     moto: MotoServer, isolated_env: Path
 ) -> None:
-    key_id, secret = moto.create_user_with_key("demo")
-    role_arn = moto.create_role("seed-role", moto.user_arn("demo"), external_id=EXTERNAL_ID)
-    config = Path(os.environ["AWS_CONFIG_FILE"])
-    config.parent.mkdir(parents=True)
-    config.write_text(seed_config(role_arn))
+    key_id, secret, role_arn = make_seed_account(moto)
     store = Store(isolated_env, Credentials(key_id, secret))
     assert sorted(store.files) == sorted(
         ["demo", "team%2Fops%251", SESSION, SSO_ROLE, "oidc:https:%2F%2Fcorp.awsapps.com%2Fstart", "other"]

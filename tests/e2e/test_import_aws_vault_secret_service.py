@@ -34,7 +34,7 @@ from awsafe.vault.file import FileStore
 from tests.support.cli import run_main
 from tests.support.env import caller_identity
 from tests.support.moto_server import MotoServer
-from tests.support.worlds import EXTERNAL_ID, seed_config
+from tests.support.worlds import EXTERNAL_ID, make_seed_account
 
 THROWAWAY_KEYRING = os.environ.get("AWSAFE_TEST_SECRET_SERVICE") == "required"  # before the scrub
 
@@ -129,11 +129,7 @@ def _labels() -> list[str]:
 def test_import_from_the_awsvault_collection(
     moto: MotoServer, isolated_env: Path, awsvault_collection: Any
 ) -> None:
-    key_id, secret = moto.create_user_with_key("demo")
-    role_arn = moto.create_role("seed-role", moto.user_arn("demo"), external_id=EXTERNAL_ID)
-    config = Path(os.environ["AWS_CONFIG_FILE"])
-    config.parent.mkdir(parents=True)
-    config.write_text(seed_config(role_arn))
+    key_id, secret, role_arn = make_seed_account(moto)
     awsvault_collection(
         "demo",
         {

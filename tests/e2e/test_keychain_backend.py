@@ -15,7 +15,7 @@ import pytest
 
 from tests.support.env import caller_identity, run_awsafe
 from tests.support.moto_server import MotoServer
-from tests.support.worlds import EXTERNAL_ID, seed_config
+from tests.support.worlds import EXTERNAL_ID, make_seed_account
 
 # Read at import, before the autouse fixture scrubs AWSAFE_* variables.
 THROWAWAY_KEYRING = os.environ.get("AWSAFE_TEST_SECRET_SERVICE") == "required"
@@ -38,11 +38,7 @@ def _awsafe_items() -> list[dict[str, str]]:
 
 
 def test_seed_flow_with_secret_service_backend(moto: MotoServer, isolated_env: Path) -> None:
-    key_id, secret = moto.create_user_with_key("demo")
-    role_arn = moto.create_role("seed-role", moto.user_arn("demo"), external_id=EXTERNAL_ID)
-    config = Path(os.environ["AWS_CONFIG_FILE"])
-    config.parent.mkdir(parents=True)
-    config.write_text(seed_config(role_arn))
+    key_id, secret, role_arn = make_seed_account(moto)
     env = {**moto.endpoint_env(), "AWSAFE_BACKEND": "", "AWS_VAULT_BACKEND": "secret-service"}
     added = run_awsafe(
         "add",

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import shutil
 import subprocess
 import uuid
@@ -18,7 +17,7 @@ from tests.support.env import caller_identity, run_awsafe
 from tests.support.gpg import GpgKey, run_pass
 from tests.support.keepass import KeePassTemplate, keepassxc_cli
 from tests.support.moto_server import MotoServer
-from tests.support.worlds import EXTERNAL_ID, seed_config
+from tests.support.worlds import EXTERNAL_ID, make_seed_account
 
 # (the environment awsafe runs with, a reader of the stored demo item by the store's own program)
 Backend = tuple[dict[str, str], Callable[[], bytes]]
@@ -75,11 +74,7 @@ def test_seed_flow_on_each_new_backend(
     backend: tuple[str, Backend], moto: MotoServer, isolated_env: Path
 ) -> None:
     name, (store_env, read_stored) = backend
-    key_id, secret = moto.create_user_with_key("demo")
-    role_arn = moto.create_role("seed-role", moto.user_arn("demo"), external_id=EXTERNAL_ID)
-    config = Path(os.environ["AWS_CONFIG_FILE"])
-    config.parent.mkdir(parents=True)
-    config.write_text(seed_config(role_arn))
+    key_id, secret, role_arn = make_seed_account(moto)
     env = {**moto.endpoint_env(), **store_env, "AWSAFE_BACKEND": "", "AWSAFE_FILE_PASSPHRASE": ""}
 
     added = run_awsafe(

@@ -49,12 +49,21 @@ class Seed:
             handle.write(text)
 
 
-@pytest.fixture
-def seed(moto: MotoServer, isolated_env: Path) -> Seed:
+def make_seed_account(moto: MotoServer) -> tuple[str, str, str]:
+    """The seed's IAM user `demo` with a key, the role trusting it with the external id, and the
+    seed's config written to AWS_CONFIG_FILE; nothing stored in a vault. (key id, secret, role ARN)"""
     key_id, secret = moto.create_user_with_key("demo")
     role_arn = moto.create_role("seed-role", moto.user_arn("demo"), external_id=EXTERNAL_ID)
+    config = Path(os.environ["AWS_CONFIG_FILE"])
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(seed_config(role_arn))
+    return key_id, secret, role_arn
+
+
+@pytest.fixture
+def seed(moto: MotoServer, isolated_env: Path) -> Seed:
+    key_id, secret, role_arn = make_seed_account(moto)
     world = Seed(moto, isolated_env, Path(os.environ["AWS_CONFIG_FILE"]), key_id, secret, role_arn)
-    world.write_config(seed_config(role_arn))
     added = run_main(
         "add",
         "demo",
