@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
@@ -56,17 +58,21 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 # Tests that share one host-wide store (the Secret Service on the session bus, where some tests
-# also move the `default` alias) run on one xdist worker, one after the other, so that two
-# workers never race on the same keyring items.
+# also move the `default` alias) run one at a time across xdist workers: each holds an exclusive
+# lock for its whole run. (xdist's loadgroup did not keep them on one worker here.)
 _HOST_STORE_MARKERS = ("secret_service",)
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if not config.pluginmanager.hasplugin("xdist"):
-        return  # `-p no:xdist`: one process, nothing to keep apart (and no such marker)
-    for item in items:
-        if any(item.get_closest_marker(name) for name in _HOST_STORE_MARKERS):
-            item.add_marker(pytest.mark.xdist_group("host-stores"))
+@pytest.fixture(autouse=True)
+def one_at_a_time_on_host_stores(request: pytest.FixtureRequest) -> Iterator[None]:
+    if not any(request.node.get_closest_marker(name) for name in _HOST_STORE_MARKERS):
+        yield
+        return
+    # One lock per D-Bus session: each scripts/test run has its own throwaway keyring.
+    bus = hashlib.sha256(os.environ.get("DBUS_SESSION_BUS_ADDRESS", "").encode()).hexdigest()[:16]
+    with open(os.path.join(tempfile.gettempdir(), f"awsafe-tests-keyring-{bus}.lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 @pytest.fixture(autouse=True)

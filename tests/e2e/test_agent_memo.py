@@ -4,12 +4,12 @@ change to the vault or the config made by another process is seen at the next re
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 
 from tests.support.env import run_awsafe
+from tests.support.keyring import NO_THROWAWAY_KEYRING, THROWAWAY_KEYRING
 from tests.support.moto_server import MotoServer
 from tests.support.running_agent import AgentPlace
 from tests.support.worlds import Seed, make_seed_account
@@ -57,10 +57,7 @@ def test_a_config_edit_is_seen_by_the_next_request(
 
 
 @pytest.mark.secret_service
-@pytest.mark.skipif(
-    os.environ.get("AWSAFE_TEST_SECRET_SERVICE") != "required",
-    reason="needs the throwaway Secret Service of scripts/test (would write to your keyring)",
-)
+@pytest.mark.skipif(not THROWAWAY_KEYRING, reason=NO_THROWAWAY_KEYRING)
 def test_with_the_os_keychain_a_clear_elsewhere_is_seen_too(
     moto: MotoServer, isolated_env: Path, agent_place: AgentPlace
 ) -> None:

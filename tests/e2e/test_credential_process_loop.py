@@ -12,20 +12,11 @@ import os
 import signal
 from pathlib import Path
 
-import pytest
-
 from tests.support.env import start_awsafe
+from tests.support.keyring import THROWAWAY_KEYRING_ONLY
 from tests.support.worlds import BIN
 
-THROWAWAY_KEYRING = os.environ.get("AWSAFE_TEST_SECRET_SERVICE") == "required"  # read before the scrub
-
-pytestmark = [
-    pytest.mark.secret_service,
-    pytest.mark.skipif(
-        not THROWAWAY_KEYRING,
-        reason="needs the throwaway Secret Service of scripts/test (would write to your keyring)",
-    ),
-]
+pytestmark = THROWAWAY_KEYRING_ONLY
 
 
 def test_a_credential_process_calling_awsafe_for_itself_stops_with_a_clear_error(isolated_env: Path) -> None:

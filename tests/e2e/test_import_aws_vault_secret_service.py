@@ -33,18 +33,11 @@ from awsafe.model import Credentials
 from awsafe.vault.file import FileStore
 from tests.support.cli import run_main
 from tests.support.env import caller_identity
+from tests.support.keyring import THROWAWAY_KEYRING_ONLY
 from tests.support.moto_server import MotoServer
 from tests.support.worlds import EXTERNAL_ID, make_seed_account
 
-THROWAWAY_KEYRING = os.environ.get("AWSAFE_TEST_SECRET_SERVICE") == "required"  # before the scrub
-
-pytestmark = [
-    pytest.mark.secret_service,
-    pytest.mark.skipif(
-        not THROWAWAY_KEYRING,
-        reason="needs the throwaway Secret Service of scripts/test (would write to your keyring)",
-    ),
-]
+pytestmark = THROWAWAY_KEYRING_ONLY
 
 SECRETS = "/org/freedesktop/secrets"
 SESSION = f"sts.GetSessionToken,ZGVtbw,,{int(time.time()) + 3600}"

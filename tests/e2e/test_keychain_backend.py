@@ -7,26 +7,15 @@ throwaway keyring that scripts/test starts, never against a developer's own keyr
 from __future__ import annotations
 
 import json
-import os
 from contextlib import closing
 from pathlib import Path
 
-import pytest
-
 from tests.support.env import caller_identity, run_awsafe
+from tests.support.keyring import THROWAWAY_KEYRING_ONLY
 from tests.support.moto_server import MotoServer
 from tests.support.worlds import EXTERNAL_ID, make_seed_account
 
-# Read at import, before the autouse fixture scrubs AWSAFE_* variables.
-THROWAWAY_KEYRING = os.environ.get("AWSAFE_TEST_SECRET_SERVICE") == "required"
-
-pytestmark = [
-    pytest.mark.secret_service,
-    pytest.mark.skipif(
-        not THROWAWAY_KEYRING,
-        reason="needs the throwaway Secret Service of scripts/test (would write to your keyring)",
-    ),
-]
+pytestmark = THROWAWAY_KEYRING_ONLY
 
 
 def _awsafe_items() -> list[dict[str, str]]:

@@ -6,27 +6,17 @@ It writes items under the real service name "awsafe", so they run only inside th
 
 from __future__ import annotations
 
-import os
 from contextlib import closing
 from pathlib import Path
-
-import pytest
 
 from awsafe.credentials.stored import PREFIX, read_keys
 from awsafe.model import Credentials
 from awsafe.vault.file import FileStore
 from awsafe.vault.keychain import KeychainStore
 from tests.support.cli import run_main
+from tests.support.keyring import THROWAWAY_KEYRING_ONLY
 
-THROWAWAY_KEYRING = os.environ.get("AWSAFE_TEST_SECRET_SERVICE") == "required"  # read before the scrub
-
-pytestmark = [
-    pytest.mark.secret_service,
-    pytest.mark.skipif(
-        not THROWAWAY_KEYRING,
-        reason="needs the throwaway Secret Service of scripts/test (would write to your keyring)",
-    ),
-]
+pytestmark = THROWAWAY_KEYRING_ONLY
 
 KEYS = {
     "demo": Credentials("AKIAMIGRATEDEMO00001", "migrate/demo/secret"),

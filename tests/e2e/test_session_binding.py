@@ -22,10 +22,9 @@ from awsafe.model import Credentials
 from awsafe.vault.file import FileStore
 from awsafe.vault.keychain import KeychainStore
 from tests.support.env import run_awsafe, start_awsafe
+from tests.support.keyring import THROWAWAY_KEYRING
 from tests.support.worlds import Seed
 
-# Read at import, before the autouse fixture scrubs AWSAFE_* variables.
-THROWAWAY_KEYRING = os.environ.get("AWSAFE_TEST_SECRET_SERVICE") == "required"
 PRINT_KEY = [sys.executable, "-c", "import os; print(os.environ['AWS_ACCESS_KEY_ID'])"]
 
 

@@ -3,7 +3,6 @@ collection of a real gnome-keyring (its in-memory ``session`` one), the default 
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from contextlib import closing
@@ -13,14 +12,9 @@ import pytest
 
 from awsafe.errors import StoreUnavailableError
 from awsafe.vault.keychain import KeychainStore, resolve_collection_path
+from tests.support.keyring import THROWAWAY_KEYRING_ONLY
 
-pytestmark = [
-    pytest.mark.secret_service,
-    pytest.mark.skipif(
-        os.environ.get("AWSAFE_TEST_SECRET_SERVICE") != "required",
-        reason="needs the throwaway Secret Service of scripts/test",
-    ),
-]
+pytestmark = THROWAWAY_KEYRING_ONLY
 
 
 def _labels(path: str, service: str) -> list[str]:
