@@ -13,6 +13,8 @@ from tests.support.env import run_awsafe
 from tests.support.worlds import Seed
 
 HEAVY = ("argparse", "botocore", "awsafe.config.resolve", "awsafe.credentials.chain", "awsafe.cli.main")
+# Not needed on a hit either: the pre-rendered help text (only --help and --version read it).
+NOT_ON_A_HIT = (*HEAVY, "awsafe.cli.helptext")
 
 
 def run_traced(
@@ -40,7 +42,7 @@ def test_second_export_is_served_without_heavy_imports(seed: Seed) -> None:
     assert "argparse" in first_modules  # a miss goes through the full CLI
     second, modules = run_traced(seed, "export", "--format", "json", "test")
     assert second.returncode == 0, second.stderr
-    assert modules.isdisjoint(HEAVY), sorted(modules & set(HEAVY))
+    assert modules.isdisjoint(NOT_ON_A_HIT), sorted(modules & set(NOT_ON_A_HIT))
     assert json.loads(second.stdout) == json.loads(first.stdout)
     assert len(seed.moto.calls()) == 1
 

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import sys
 
+# The only argv cli.helptext can answer: checked here first, so that every other call (the cache
+# hit above all) does not import the pre-rendered help text.
+_LEAN_WORDS = frozenset({"--version", "-v", "version", "--help", "-h"})
+
 
 def _answer_version_or_help(argv: list[str]) -> int | None:
     """`--version` and the top-level `--help` from pre-rendered text (cli/helptext.py), without
     importing argparse or any command; None when argv asks for anything else."""
+    if len(argv) != 1 or argv[0] not in _LEAN_WORDS:
+        return None
     from awsafe.cli.helptext import render_lean_answer
 
     text = render_lean_answer(argv)
